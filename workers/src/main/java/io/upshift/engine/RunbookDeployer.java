@@ -1,0 +1,132 @@
+package io.upshift.engine;
+
+import io.camunda.client.CamundaClient;
+import io.camunda.client.api.command.DeployResourceCommandStep1;
+import io.camunda.client.api.command.DeployResourceCommandStep1.DeployResourceCommandStep2;
+import io.camunda.client.api.response.DeploymentEvent;
+import io.camunda.client.api.response.Process;
+import io.camunda.client.api.response.Topology;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.ApplicationArguments;
+import org.springframework.boot.ApplicationRunner;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.core.io.Resource;
+import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
+import org.springframework.stereotype.Component;
+
+/**
+ * At start-up: checks that the engine answers, then deploys every runbook (BPMN models and forms
+ * under {@code bpmn/} on the classpath, i.e. the bpmn module) in one deployment and logs what the
+ * engine made of them. Redeploying unchanged models keeps their version, so restarts are cheap.
+ */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE)
+class RunbookDeployer implements ApplicationRunner {
+
+  static final String RESOURCE_PATTERN = "classpath*:bpmn/**/*.{bpmn,form}";
+  private static final Logger log = LoggerFactory.getLogger(RunbookDeployer.class);
+
+  private final CamundaClient client;
+  private final EngineProperties properties;
+  private final DeployedRunbooks runbooks;
+  private final String grpcAddress;
+
+  RunbookDeployer(
+      CamundaClient client,
+      EngineProperties properties,
+      DeployedRunbooks runbooks,
+      @Value("${camunda.client.grpc-address:(camunda.client default)}") String grpcAddress) {
+    this.client = client;
+    this.properties = properties;
+    this.runbooks = runbooks;
+    this.grpcAddress = grpcAddress;
+  }
+
+  @Override
+  public void run(ApplicationArguments args) throws IOException {
+    awaitEngine();
+    deploy();
+  }
+
+  private void awaitEngine() {
+    try {
+      Topology topology =
+          client.newTopologyRequest().requestTimeout(properties.connectTimeout()).send().join();
+      log.info(
+          "Engine reachable ({} mode) at {}: {} broker(s), gateway {}",
+          properties.mode().name().toLowerCase(),
+          grpcAddress,
+          topology.getBrokers().size(),
+          topology.getGatewayVersion());
+    } catch (RuntimeException e) {
+      throw new EngineUnavailableException(
+          "The Zeebe engine at "
+              + grpcAddress
+              + " did not answer within "
+              + properties.connectTimeout().toSeconds()
+              + " s ("
+              + properties.mode().name().toLowerCase()
+              + " mode): "
+              + rootMessage(e),
+          properties.mode() == EngineProperties.Mode.REMOTE
+              ? "Check camunda.client.grpc-address (and camunda.client.auth.* for a secured"
+                  + " cluster), that the cluster is up and reachable from here, or run with"
+                  + " upshift.engine.mode=embedded."
+              : "The embedded engine did not come up; see the log above.",
+          e);
+    }
+  }
+
+  private void deploy() throws IOException {
+    Resource[] resources = new PathMatchingResourcePatternResolver().getResources(RESOURCE_PATTERN);
+    if (resources.length == 0) {
+      throw new IllegalStateException(
+          "No runbooks found on the classpath ("
+              + RESOURCE_PATTERN
+              + "): the bpmn module is missing");
+    }
+    List<Resource> sorted = new ArrayList<>(List.of(resources));
+    sorted.sort(Comparator.comparing(Resource::getFilename));
+    DeployResourceCommandStep1 command = client.newDeployResourceCommand();
+    DeployResourceCommandStep2 step = null;
+    for (Resource resource : sorted) {
+      try (InputStream in = resource.getInputStream()) {
+        byte[] bytes = in.readAllBytes();
+        step =
+            step == null
+                ? command.addResourceBytes(bytes, resource.getFilename())
+                : step.addResourceBytes(bytes, resource.getFilename());
+      }
+    }
+    DeploymentEvent deployment = step.send().join();
+    Map<String, Integer> versions = new LinkedHashMap<>();
+    for (Process process : deployment.getProcesses()) {
+      versions.put(process.getBpmnProcessId(), process.getVersion());
+      log.info(
+          "Runbook {} version {} deployed from {} (definition key {})",
+          process.getBpmnProcessId(),
+          process.getVersion(),
+          process.getResourceName(),
+          process.getProcessDefinitionKey());
+    }
+    runbooks.replace(versions);
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+  }
+}

@@ -1,0 +1,94 @@
+package io.upshift.run;
+
+import io.camunda.client.api.response.ActivatedJob;
+import io.camunda.client.exception.BpmnError;
+import io.camunda.client.exception.CamundaError;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Wraps one worker invocation: journals the step (start, end, duration, summary) and maps the three
+ * kinds of failure explicitly:
+ *
+ * <ul>
+ *   <li>{@link BpmnError}: an expected business outcome, caught in the model; rethrown as is;
+ *   <li>{@link StepFailure}: hopeless; retries 0, an incident, the message says what to do;
+ *   <li>anything else: transient; the job is failed with one retry less and an exponential backoff.
+ * </ul>
+ *
+ * Jobs without a {@code runId} variable (instances started outside Upshift) run unjournaled.
+ */
+@Component
+public class JobSteps {
+
+  public static final String RUN_ID = "runId";
+  private static final Logger log = LoggerFactory.getLogger(JobSteps.class);
+  private static final Duration BASE_BACKOFF = Duration.ofSeconds(5);
+  private static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
+
+  private final RunJournal journal;
+  private final Clock clock;
+
+  JobSteps(RunJournal journal, Clock clock) {
+    this.journal = journal;
+    this.clock = clock;
+  }
+
+  public <T> T run(ActivatedJob job, Callable<T> body, Function<T, String> summary) {
+    String runId = job.getVariable(RUN_ID) instanceof String id ? id : null;
+    Instant started = clock.instant();
+    Long stepId =
+        runId == null
+            ? null
+            : journal.stepStarted(runId, job.getElementId(), job.getType(), job.getKey(), started);
+    try {
+      T result = body.call();
+      end(stepId, "completed", summary.apply(result), started);
+      return result;
+    } catch (BpmnError e) {
+      end(stepId, "error", e.getErrorCode() + ": " + e.getErrorMessage(), started);
+      throw e;
+    } catch (StepFailure e) {
+      end(stepId, "failed", e.getMessage(), started);
+      if (runId != null) {
+        journal.incident(runId, job.getElementId() + ": " + e.getMessage());
+      }
+      log.warn("{} {} failed without retry: {}", job.getType(), job.getKey(), e.getMessage());
+      throw CamundaError.jobError(e.getMessage(), null, 0, Duration.ZERO, e);
+    } catch (Exception e) {
+      int retriesLeft = Math.max(0, job.getRetries() - 1);
+      String message = describe(e);
+      end(stepId, "failed", message + " (retries left: " + retriesLeft + ")", started);
+      if (retriesLeft == 0 && runId != null) {
+        journal.incident(runId, job.getElementId() + ": " + message);
+      }
+      log.warn(
+          "{} {} failed, {} retries left: {}", job.getType(), job.getKey(), retriesLeft, message);
+      throw CamundaError.jobError(message, null, retriesLeft, backoff(job.getRetries()), e);
+    }
+  }
+
+  private void end(Long stepId, String state, String summary, Instant started) {
+    if (stepId != null) {
+      journal.stepEnded(stepId, state, summary, started, clock.instant());
+    }
+  }
+
+  /** 5 s, 10 s, 20 s, ... capped at 5 min; fewer retries left means a longer wait. */
+  static Duration backoff(int retriesBefore) {
+    int attempt = Math.max(0, 3 - retriesBefore);
+    Duration wait = BASE_BACKOFF.multipliedBy(1L << Math.min(attempt, 10));
+    return wait.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : wait;
+  }
+
+  private static String describe(Exception e) {
+    String message = e.getMessage();
+    return message == null ? e.getClass().getSimpleName() : message;
+  }
+}

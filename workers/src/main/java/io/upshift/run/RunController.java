@@ -1,0 +1,55 @@
+package io.upshift.run;
+
+import java.net.URI;
+import java.security.Principal;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.server.ResponseStatusException;
+
+/** The run API: start a runbook, read a run's state and timeline. */
+@RestController
+@RequestMapping("/api/runs")
+class RunController {
+
+  private final RunService runs;
+
+  RunController(RunService runs) {
+    this.runs = runs;
+  }
+
+  @PostMapping
+  ResponseEntity<RunView> start(@RequestBody StartRunRequest request, Principal principal) {
+    RunView run = runs.start(request, principal == null ? null : principal.getName());
+    return ResponseEntity.created(URI.create("/api/runs/" + run.id())).body(run);
+  }
+
+  @GetMapping("/{id}")
+  RunView show(@PathVariable String id) {
+    try {
+      UUID.fromString(id);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidInputException(List.of(new FieldError("id", "must be a run id (a UUID)")));
+    }
+    return runs.find(id)
+        .orElseThrow(
+            () -> new ResponseStatusException(HttpStatus.NOT_FOUND, "No run with id " + id));
+  }
+
+  @GetMapping
+  List<RunView> recent(@RequestParam(defaultValue = "50") int limit) {
+    if (limit < 1 || limit > 500) {
+      throw new InvalidInputException(
+          List.of(new FieldError("limit", "must be between 1 and 500")));
+    }
+    return runs.recent(limit);
+  }
+}

@@ -1,0 +1,148 @@
+package io.upshift.run;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Optional;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.support.GeneratedKeyHolder;
+import org.springframework.stereotype.Repository;
+
+/** Upshift's own record of runs and their steps (tables {@code run}, {@code run_step}). */
+@Repository
+public class RunJournal {
+
+  private static final int TEXT_LIMIT = 4000;
+
+  private final JdbcClient jdbc;
+
+  RunJournal(JdbcClient jdbc) {
+    this.jdbc = jdbc;
+  }
+
+  void created(String runId, String runbook, int version, String requestedBy, Instant at) {
+    jdbc.sql(
+            "INSERT INTO run (id, runbook, runbook_version, state, requested_by, started_at)"
+                + " VALUES (?, ?, ?, ?, ?, ?)")
+        .params(runId, runbook, version, RunState.ACTIVE.wire(), requestedBy, ts(at))
+        .update();
+  }
+
+  void instanceStarted(String runId, long processInstanceKey) {
+    jdbc.sql("UPDATE run SET process_instance_key = ? WHERE id = ?")
+        .params(processInstanceKey, runId)
+        .update();
+  }
+
+  /** Records a step attempt and makes its element the run's current one; returns the step id. */
+  long stepStarted(String runId, String elementId, String jobType, long jobKey, Instant at) {
+    var keys = new GeneratedKeyHolder();
+    jdbc.sql(
+            "INSERT INTO run_step (run_id, element_id, job_type, job_key, state, started_at)"
+                + " VALUES (?, ?, ?, ?, 'started', ?)")
+        .params(runId, elementId, jobType, jobKey, ts(at))
+        .update(keys, "id");
+    jdbc.sql("UPDATE run SET current_element = ? WHERE id = ? AND state = 'active'")
+        .params(elementId, runId)
+        .update();
+    return keys.getKey().longValue();
+  }
+
+  void stepEnded(long stepId, String state, String summary, Instant startedAt, Instant endedAt) {
+    jdbc.sql(
+            "UPDATE run_step SET state = ?, summary = ?, ended_at = ?, duration_ms = ? WHERE id = ?")
+        .params(
+            state,
+            clip(summary),
+            ts(endedAt),
+            endedAt.toEpochMilli() - startedAt.toEpochMilli(),
+            stepId)
+        .update();
+  }
+
+  /** A job ran out of retries: the engine raised an incident that needs an operator. */
+  void incident(String runId, String message) {
+    jdbc.sql("UPDATE run SET incident = ? WHERE id = ?").params(clip(message), runId).update();
+  }
+
+  /**
+   * The run reached an end event; idempotent, so a redelivered end-listener job changes nothing.
+   */
+  void ended(String runId, RunState state, String message, String elementId, Instant at) {
+    jdbc.sql(
+            "UPDATE run SET state = ?, outcome_message = ?, current_element = ?, ended_at = ?,"
+                + " incident = NULL WHERE id = ? AND state = 'active'")
+        .params(state.wire(), clip(message), elementId, ts(at), runId)
+        .update();
+  }
+
+  void abandoned(String runId, String message, Instant at) {
+    ended(runId, RunState.FAILED, message, null, at);
+  }
+
+  Optional<RunView> find(String runId) {
+    return jdbc.sql("SELECT * FROM run WHERE id = ?")
+        .param(runId)
+        .query(RunJournal::run)
+        .optional()
+        .map(run -> run.withSteps(steps(runId)));
+  }
+
+  List<RunView> recent(int limit) {
+    return jdbc.sql("SELECT * FROM run ORDER BY started_at DESC LIMIT ?")
+        .param(limit)
+        .query(RunJournal::run)
+        .list();
+  }
+
+  private List<RunView.Step> steps(String runId) {
+    return jdbc.sql("SELECT * FROM run_step WHERE run_id = ? ORDER BY id")
+        .param(runId)
+        .query(
+            (rs, i) ->
+                new RunView.Step(
+                    rs.getString("element_id"),
+                    rs.getString("job_type"),
+                    rs.getLong("job_key"),
+                    rs.getString("state"),
+                    rs.getString("summary"),
+                    instant(rs, "started_at"),
+                    instant(rs, "ended_at"),
+                    (Long) rs.getObject("duration_ms", Long.class)))
+        .list();
+  }
+
+  private static RunView run(ResultSet rs, int row) throws SQLException {
+    return new RunView(
+        rs.getString("id"),
+        rs.getString("runbook"),
+        rs.getObject("runbook_version", Integer.class),
+        rs.getObject("process_instance_key", Long.class),
+        rs.getString("state"),
+        rs.getString("current_element"),
+        rs.getString("incident"),
+        rs.getString("outcome_message"),
+        rs.getString("requested_by"),
+        instant(rs, "started_at"),
+        instant(rs, "ended_at"),
+        List.of());
+  }
+
+  private static Instant instant(ResultSet rs, String column) throws SQLException {
+    OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
+    return value == null ? null : value.toInstant();
+  }
+
+  private static OffsetDateTime ts(Instant at) {
+    return at.atOffset(ZoneOffset.UTC);
+  }
+
+  private static String clip(String text) {
+    return text == null || text.length() <= TEXT_LIMIT
+        ? text
+        : text.substring(0, TEXT_LIMIT - 1) + "…";
+  }
+}

@@ -1,0 +1,137 @@
+package io.upshift.run;
+
+import io.camunda.client.CamundaClient;
+import io.camunda.client.api.response.ProcessInstanceEvent;
+import io.upshift.engine.DeployedRunbooks;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Service;
+
+/** Starts runs on the engine and answers what the journal knows about them. */
+@Service
+public class RunService {
+
+  /** Variables Upshift sets itself; a caller may not supply them. */
+  static final Set<String> RESERVED = Set.of(JobSteps.RUN_ID, "outcome", "outcomeMessage");
+
+  private static final Pattern RUNBOOK_ID = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]{0,199}");
+  private static final Logger log = LoggerFactory.getLogger(RunService.class);
+
+  private final CamundaClient client;
+  private final DeployedRunbooks runbooks;
+  private final RunJournal journal;
+  private final Map<String, RunbookInputValidator> validators = new HashMap<>();
+  private final Clock clock;
+
+  RunService(
+      CamundaClient client,
+      DeployedRunbooks runbooks,
+      RunJournal journal,
+      List<RunbookInputValidator> validators,
+      Clock clock) {
+    this.client = client;
+    this.runbooks = runbooks;
+    this.journal = journal;
+    this.clock = clock;
+    validators.forEach(v -> this.validators.put(v.runbook(), v));
+  }
+
+  public RunView start(StartRunRequest request, String requestedBy) {
+    int version = validate(request);
+    Map<String, Object> variables =
+        new HashMap<>(request.variables() == null ? Map.of() : request.variables());
+    String runId = UUID.randomUUID().toString();
+    variables.put(JobSteps.RUN_ID, runId);
+    Instant now = clock.instant();
+    journal.created(runId, request.runbook(), version, requestedBy, now);
+    try {
+      ProcessInstanceEvent instance =
+          client
+              .newCreateInstanceCommand()
+              .bpmnProcessId(request.runbook())
+              .latestVersion()
+              .variables(variables)
+              .send()
+              .join();
+      journal.instanceStarted(runId, instance.getProcessInstanceKey());
+      log.info(
+          "Run {} started: {} v{} as instance {}",
+          runId,
+          request.runbook(),
+          instance.getVersion(),
+          instance.getProcessInstanceKey());
+    } catch (RuntimeException e) {
+      journal.abandoned(
+          runId, "The engine refused to start the run: " + e.getMessage(), clock.instant());
+      throw new EngineRefusedException(runId, e);
+    }
+    return journal.find(runId).orElseThrow();
+  }
+
+  public Optional<RunView> find(String runId) {
+    return journal.find(runId);
+  }
+
+  public List<RunView> recent(int limit) {
+    return journal.recent(limit);
+  }
+
+  private int validate(StartRunRequest request) {
+    List<FieldError> errors = new ArrayList<>();
+    String runbook = request.runbook();
+    Optional<Integer> version = Optional.empty();
+    if (runbook == null || runbook.isBlank()) {
+      errors.add(
+          new FieldError("runbook", "is required: one of " + String.join(", ", runbooks.ids())));
+    } else if (!RUNBOOK_ID.matcher(runbook).matches()
+        || (version = runbooks.version(runbook)).isEmpty()) {
+      errors.add(
+          new FieldError(
+              "runbook",
+              "'"
+                  + runbook
+                  + "' is not a deployed runbook; one of "
+                  + String.join(", ", runbooks.ids())));
+    }
+    Map<String, Object> variables = request.variables() == null ? Map.of() : request.variables();
+    for (String name : variables.keySet()) {
+      if (RESERVED.contains(name)) {
+        errors.add(
+            new FieldError("variables." + name, "is set by Upshift and may not be supplied"));
+      }
+    }
+    if (version.isPresent() && validators.containsKey(runbook)) {
+      validators.get(runbook).validate(variables).stream()
+          .map(e -> new FieldError("variables." + e.field(), e.message()))
+          .forEach(errors::add);
+    }
+    if (!errors.isEmpty()) {
+      throw new InvalidInputException(errors);
+    }
+    return version.orElseThrow();
+  }
+
+  /** The request was valid but the engine did not take it; the run is recorded as failed. */
+  public static class EngineRefusedException extends RuntimeException {
+    private final String runId;
+
+    EngineRefusedException(String runId, Throwable cause) {
+      super("The engine refused to start run " + runId + ": " + cause.getMessage(), cause);
+      this.runId = runId;
+    }
+
+    public String runId() {
+      return runId;
+    }
+  }
+}

@@ -1,0 +1,21 @@
+package io.upshift.run;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Optional;
+
+/** Where a run stands, as Upshift's journal knows it. */
+public enum RunState {
+  ACTIVE,
+  COMPLETED,
+  FAILED;
+
+  public String wire() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  /** Outcomes a model may set in the {@code outcome} variable before an end event. */
+  static Optional<RunState> outcome(String value) {
+    return Arrays.stream(values()).filter(s -> s != ACTIVE && s.wire().equals(value)).findFirst();
+  }
+}
