@@ -4,6 +4,11 @@ import io.camunda.client.CamundaClient;
 import io.camunda.zeebe.process.test.api.ZeebeTestEngine;
 import io.camunda.zeebe.process.test.engine.EngineFactory;
 import java.net.BindException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.config.BeanDefinition;
@@ -29,7 +34,7 @@ class EmbeddedEngineConfiguration {
     long started = System.nanoTime();
     ZeebeTestEngine engine = EngineFactory.create(port);
     try {
-      engine.start();
+      startWithin(engine, properties.connectTimeout());
     } catch (RuntimeException e) {
       if (hasCause(e, BindException.class)) {
         throw new EngineUnavailableException(
@@ -66,6 +71,39 @@ class EmbeddedEngineConfiguration {
         definition.setDependsOn(merged);
       }
     };
+  }
+
+  /**
+   * The engine's start() waits forever when an actor fails while starting (seen with a missing
+   * class on the classpath); bound it so a broken engine fails start-up instead of hanging it.
+   */
+  private static void startWithin(ZeebeTestEngine engine, Duration limit) {
+    CompletableFuture<Void> started = new CompletableFuture<>();
+    Thread starter =
+        new Thread(
+            () -> {
+              try {
+                engine.start();
+                started.complete(null);
+              } catch (Throwable e) {
+                started.completeExceptionally(e);
+              }
+            },
+            "upshift-engine-start");
+    starter.setDaemon(true);
+    starter.start();
+    try {
+      started.get(limit.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("it did not start within " + limit.toSeconds() + " s", e);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r
+          ? r
+          : new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while starting", e);
+    }
   }
 
   private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
