@@ -6,6 +6,7 @@ import io.camunda.client.api.command.DeployResourceCommandStep1.DeployResourceCo
 import io.camunda.client.api.response.DeploymentEvent;
 import io.camunda.client.api.response.Process;
 import io.camunda.client.api.response.Topology;
+import io.upshift.metrics.UpshiftMetrics;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -27,7 +28,8 @@ import org.springframework.stereotype.Component;
 /**
  * At start-up: checks that the engine answers, then deploys every runbook (BPMN models and forms
  * under {@code bpmn/} on the classpath, i.e. the bpmn module) in one deployment and logs what the
- * engine made of them. Redeploying unchanged models keeps their version, so restarts are cheap.
+ * engine made of them, and registers their run counters. Redeploying unchanged models keeps their
+ * version, so restarts are cheap.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE)
@@ -39,16 +41,19 @@ class RunbookDeployer implements ApplicationRunner {
   private final CamundaClient client;
   private final EngineProperties properties;
   private final DeployedRunbooks runbooks;
+  private final UpshiftMetrics metrics;
   private final String grpcAddress;
 
   RunbookDeployer(
       CamundaClient client,
       EngineProperties properties,
       DeployedRunbooks runbooks,
+      UpshiftMetrics metrics,
       @Value("${camunda.client.grpc-address:(camunda.client default)}") String grpcAddress) {
     this.client = client;
     this.properties = properties;
     this.runbooks = runbooks;
+    this.metrics = metrics;
     this.grpcAddress = grpcAddress;
   }
 
@@ -120,6 +125,7 @@ class RunbookDeployer implements ApplicationRunner {
           process.getProcessDefinitionKey());
     }
     runbooks.replace(versions);
+    metrics.runbooksDeployed(versions.keySet());
   }
 
   private static String rootMessage(Throwable e) {

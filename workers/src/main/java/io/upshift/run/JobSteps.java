@@ -3,6 +3,8 @@ package io.upshift.run;
 import io.camunda.client.api.response.ActivatedJob;
 import io.camunda.client.exception.BpmnError;
 import io.camunda.client.exception.CamundaError;
+import io.upshift.metrics.UpshiftMetrics;
+import io.upshift.metrics.UpshiftMetrics.StepOutcome;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,8 +15,8 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * Wraps one worker invocation: journals the step (start, end, duration, summary) and maps the three
- * kinds of failure explicitly:
+ * Wraps one worker invocation: journals the step (start, end, duration, summary), times it per job
+ * type and outcome ({@code upshift.step.duration}), and maps the three kinds of failure explicitly:
  *
  * <ul>
  *   <li>{@link BpmnError}: an expected business outcome, caught in the model; rethrown as is;
@@ -22,7 +24,8 @@ import org.springframework.stereotype.Component;
  *   <li>anything else: transient; the job is failed with one retry less and an exponential backoff.
  * </ul>
  *
- * Jobs without a {@code runId} variable (instances started outside Upshift) run unjournaled.
+ * Jobs without a {@code runId} variable (instances started outside Upshift) run unjournaled, but
+ * timed.
  */
 @Component
 public class JobSteps {
@@ -34,10 +37,12 @@ public class JobSteps {
 
   private final RunJournal journal;
   private final Clock clock;
+  private final UpshiftMetrics metrics;
 
-  JobSteps(RunJournal journal, Clock clock) {
+  JobSteps(RunJournal journal, Clock clock, UpshiftMetrics metrics) {
     this.journal = journal;
     this.clock = clock;
+    this.metrics = metrics;
   }
 
   public <T> T run(ActivatedJob job, Callable<T> body, Function<T, String> summary) {
@@ -49,13 +54,13 @@ public class JobSteps {
             : journal.stepStarted(runId, job.getElementId(), job.getType(), job.getKey(), started);
     try {
       T result = body.call();
-      end(stepId, "completed", summary.apply(result), started);
+      end(job, stepId, StepOutcome.COMPLETED, summary.apply(result), started);
       return result;
     } catch (BpmnError e) {
-      end(stepId, "error", e.getErrorCode() + ": " + e.getErrorMessage(), started);
+      end(job, stepId, StepOutcome.ERROR, e.getErrorCode() + ": " + e.getErrorMessage(), started);
       throw e;
     } catch (StepFailure e) {
-      end(stepId, "failed", e.getMessage(), started);
+      end(job, stepId, StepOutcome.FAILED, e.getMessage(), started);
       if (runId != null) {
         journal.incident(runId, job.getElementId() + ": " + e.getMessage());
       }
@@ -64,7 +69,12 @@ public class JobSteps {
     } catch (Exception e) {
       int retriesLeft = Math.max(0, job.getRetries() - 1);
       String message = describe(e);
-      end(stepId, "failed", message + " (retries left: " + retriesLeft + ")", started);
+      end(
+          job,
+          stepId,
+          StepOutcome.FAILED,
+          message + " (retries left: " + retriesLeft + ")",
+          started);
       if (retriesLeft == 0 && runId != null) {
         journal.incident(runId, job.getElementId() + ": " + message);
       }
@@ -74,10 +84,14 @@ public class JobSteps {
     }
   }
 
-  private void end(Long stepId, String state, String summary, Instant started) {
+  /** The journal's step state is the outcome's tag: completed, error or failed. */
+  private void end(
+      ActivatedJob job, Long stepId, StepOutcome outcome, String summary, Instant started) {
+    Instant ended = clock.instant();
     if (stepId != null) {
-      journal.stepEnded(stepId, state, summary, started, clock.instant());
+      journal.stepEnded(stepId, outcome.tag(), summary, started, ended);
     }
+    metrics.stepFinished(job.getType(), outcome, Duration.between(started, ended));
   }
 
   /** 5 s, 10 s, 20 s, ... capped at 5 min; fewer retries left means a longer wait. */

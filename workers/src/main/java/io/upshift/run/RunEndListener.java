@@ -3,7 +3,9 @@ package io.upshift.run;
 import io.camunda.client.annotation.JobWorker;
 import io.camunda.client.annotation.Variable;
 import io.camunda.client.api.response.ActivatedJob;
+import io.upshift.metrics.UpshiftMetrics;
 import java.time.Clock;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -12,7 +14,7 @@ import org.springframework.stereotype.Component;
  * End execution listener on every end event of a runbook ({@code upshift.run.end}): closes the run
  * in the journal. The model says how the run ended by setting {@code outcome} ({@code completed} or
  * {@code failed}; absent means completed) and optionally {@code outcomeMessage} on the path to the
- * end event.
+ * end event. Counts the run's outcome and duration once, even when the listener job is redelivered.
  */
 @Component
 public class RunEndListener {
@@ -22,10 +24,12 @@ public class RunEndListener {
 
   private final RunJournal journal;
   private final Clock clock;
+  private final UpshiftMetrics metrics;
 
-  RunEndListener(RunJournal journal, Clock clock) {
+  RunEndListener(RunJournal journal, Clock clock, UpshiftMetrics metrics) {
     this.journal = journal;
     this.clock = clock;
+    this.metrics = metrics;
   }
 
   @JobWorker(type = JOB_TYPE)
@@ -50,7 +54,16 @@ public class RunEndListener {
                           outcome);
                       return RunState.FAILED;
                     });
-    journal.ended(runId, state, outcomeMessage, job.getElementId(), clock.instant());
+    if (journal.ended(runId, state, outcomeMessage, job.getElementId(), clock.instant())) {
+      journal
+          .find(runId)
+          .ifPresent(
+              run ->
+                  metrics.runFinished(
+                      run.runbook(),
+                      state.wire(),
+                      Duration.between(run.startedAt(), run.endedAt())));
+    }
     log.info(
         "Run {} ended {} at {}{}",
         runId,

@@ -1,5 +1,6 @@
 package io.upshift.run;
 
+import io.upshift.metrics.RunBacklog;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -11,9 +12,12 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.support.GeneratedKeyHolder;
 import org.springframework.stereotype.Repository;
 
-/** Upshift's own record of runs and their steps (tables {@code run}, {@code run_step}). */
+/**
+ * Upshift's own record of runs and their steps (tables {@code run}, {@code run_step}); also the
+ * source of the run gauges.
+ */
 @Repository
-public class RunJournal {
+public class RunJournal implements RunBacklog {
 
   private static final int TEXT_LIMIT = 4000;
 
@@ -70,17 +74,32 @@ public class RunJournal {
 
   /**
    * The run reached an end event; idempotent, so a redelivered end-listener job changes nothing.
+   *
+   * @return true when this call ended the run, false when it had ended already (or is unknown)
    */
-  void ended(String runId, RunState state, String message, String elementId, Instant at) {
-    jdbc.sql(
-            "UPDATE run SET state = ?, outcome_message = ?, current_element = ?, ended_at = ?,"
-                + " incident = NULL WHERE id = ? AND state = 'active'")
-        .params(state.wire(), clip(message), elementId, ts(at), runId)
-        .update();
+  boolean ended(String runId, RunState state, String message, String elementId, Instant at) {
+    return jdbc.sql(
+                "UPDATE run SET state = ?, outcome_message = ?, current_element = ?, ended_at = ?,"
+                    + " incident = NULL WHERE id = ? AND state = 'active'")
+            .params(state.wire(), clip(message), elementId, ts(at), runId)
+            .update()
+        == 1;
   }
 
   void abandoned(String runId, String message, Instant at) {
     ended(runId, RunState.FAILED, message, null, at);
+  }
+
+  @Override
+  public long activeRuns() {
+    return jdbc.sql("SELECT COUNT(*) FROM run WHERE state = 'active'").query(Long.class).single();
+  }
+
+  @Override
+  public long runsWithOpenIncident() {
+    return jdbc.sql("SELECT COUNT(*) FROM run WHERE state = 'active' AND incident IS NOT NULL")
+        .query(Long.class)
+        .single();
   }
 
   Optional<RunView> find(String runId) {

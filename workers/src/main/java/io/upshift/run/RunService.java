@@ -3,6 +3,7 @@ package io.upshift.run;
 import io.camunda.client.CamundaClient;
 import io.camunda.client.api.response.ProcessInstanceEvent;
 import io.upshift.engine.DeployedRunbooks;
+import io.upshift.metrics.UpshiftMetrics;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,17 +33,20 @@ public class RunService {
   private final RunJournal journal;
   private final Map<String, RunbookInputValidator> validators = new HashMap<>();
   private final Clock clock;
+  private final UpshiftMetrics metrics;
 
   RunService(
       CamundaClient client,
       DeployedRunbooks runbooks,
       RunJournal journal,
       List<RunbookInputValidator> validators,
-      Clock clock) {
+      Clock clock,
+      UpshiftMetrics metrics) {
     this.client = client;
     this.runbooks = runbooks;
     this.journal = journal;
     this.clock = clock;
+    this.metrics = metrics;
     validators.forEach(v -> this.validators.put(v.runbook(), v));
   }
 
@@ -64,6 +68,7 @@ public class RunService {
               .send()
               .join();
       journal.instanceStarted(runId, instance.getProcessInstanceKey());
+      metrics.runStarted(request.runbook());
       log.info(
           "Run {} started: {} v{} as instance {}",
           runId,
