@@ -138,12 +138,8 @@ public class ReleaseRepository implements AutoCloseable {
       if (Files.isDirectory(directory.resolve(".git"))) {
         work = Git.open(directory.toFile());
       } else {
-        work =
-            Git.cloneRepository()
-                .setURI(mirror.getRepository().getDirectory().toURI().toString())
-                .setDirectory(directory.toFile())
-                .setNoCheckout(true)
-                .call();
+        Files.createDirectories(directory);
+        work = Git.init().setDirectory(directory.toFile()).call();
       }
       try (work) {
         work.fetch()
