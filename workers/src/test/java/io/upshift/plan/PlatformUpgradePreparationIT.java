@@ -4,10 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.upshift.backup.BackupManifest;
+import io.upshift.backup.BackupService;
 import io.upshift.platform.ReleaseRepository;
-import io.upshift.platform.Version;
 import io.upshift.run.RunView;
 import io.upshift.support.DemoPlatform;
+import io.upshift.support.Deployment;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,42 +19,61 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * The planning step of platform-upgrade on the real engine, against the demo platform's real git
- * repository, with the platform checked out at 1.0.0 in its working directory.
+ * The planning and backup steps of platform-upgrade on the real engine, against the demo platform's
+ * real git repository, with the platform checked out at 1.0.0 in its working directory and running.
  */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = {"upshift.engine.port=0", "upshift.data-dir=target/it-data/plan"})
-class PlatformUpgradePlanIT {
+class PlatformUpgradePreparationIT {
 
   static Path workingDirectory;
+  static ReleaseRepository releases;
+  static Deployment platform;
 
   @Autowired TestRestTemplate rest;
   @Autowired UpgradePlanner planner;
+  @Autowired BackupService backups;
+  @Autowired JdbcClient jdbc;
+
+  @Value("${upshift.data-dir}")
+  Path dataDir;
 
   @DynamicPropertySource
   static void demoPlatform(DynamicPropertyRegistry registry) throws IOException {
     Path bare = DemoPlatform.repository();
     Path scratch = Files.createTempDirectory("upshift-plan-it");
     workingDirectory = scratch.resolve("platform");
-    try (ReleaseRepository repository =
-        ReleaseRepository.open(bare.toUri().toString(), scratch.resolve("mirror.git"))) {
-      repository.checkout(
-          repository.release(Version.parse("1.0.0")).orElseThrow(), workingDirectory);
+    releases = ReleaseRepository.open(bare.toUri().toString(), scratch.resolve("mirror.git"));
+    platform = new Deployment(releases, "plan", workingDirectory).checkout("1.0.0");
+    try {
+      assertThat(platform.bringUp())
+          .allSatisfy((s, state) -> assertThat(state).isEqualTo("healthy"));
+    } catch (InterruptedException e) {
+      throw new IllegalStateException(e);
     }
     registry.add("upshift.platforms.demo.repository", () -> bare.toUri().toString());
     registry.add("upshift.platforms.demo.working-directory", () -> workingDirectory.toString());
-    registry.add("upshift.platforms.demo.compose-project", () -> "upshift-it-plan");
+    registry.add("upshift.platforms.demo.compose-project", () -> platform.project);
+  }
+
+  @AfterAll
+  static void tearDown() {
+    platform.close();
+    releases.close();
   }
 
   @Test
@@ -98,17 +121,53 @@ class PlatformUpgradePlanIT {
   }
 
   @Test
-  void runPlansTheUpgradeAndCompletes() {
+  void runPlansAndBacksUpOnceWithChecksumsThatMatch() throws Exception {
     RunView run = startAndAwait(Map.of("platform", "demo", "targetVersion", "1.1.0"));
 
-    assertThat(run.state()).isEqualTo("completed");
+    assertThat(run.state()).as(run.toString()).isEqualTo("completed");
     assertThat(run.steps())
-        .singleElement()
-        .satisfies(
-            step -> {
-              assertThat(step.jobType()).isEqualTo("upshift.plan.compute");
-              assertThat(step.summary()).contains("1.0.0 -> [1.1.0]").contains("hash ");
-            });
+        .extracting(RunView.Step::jobType)
+        .containsExactly("upshift.plan.compute", "upshift.backup.database");
+    assertThat(run.steps().get(0).summary()).contains("1.0.0 -> [1.1.0]").contains("hash ");
+    assertThat(run.steps().get(1).summary()).contains("verified");
+
+    Path directory = dataDir.resolve("backups/demo/run-" + run.id());
+    BackupManifest manifest =
+        new ObjectMapper()
+            .registerModule(new JavaTimeModule())
+            .readValue(directory.resolve("manifest.json").toFile(), BackupManifest.class);
+    assertThat(manifest.version()).isEqualTo("1.0.0");
+    assertThat(manifest.files())
+        .extracting(BackupManifest.BackupFile::name)
+        .contains(
+            "app.dump",
+            "globals.sql",
+            "config/.env",
+            "config/docker-compose.yml",
+            "config/upshift.yaml");
+    for (BackupManifest.BackupFile file : manifest.files()) {
+      assertThat(sha256(directory.resolve(file.name()))).as(file.name()).isEqualTo(file.sha256());
+    }
+    assertThat(manifest.runningImages())
+        .anySatisfy(
+            i -> assertThat(i).startsWith("backend=localhost:5000/upshift-demo/backend@sha256:"));
+    assertThat(catalogRows(run.id())).isEqualTo(1);
+
+    // A redelivered job (worker crash after the dump) finds the backup instead of taking another.
+    BackupManifest again = backups.backup("demo", run.id());
+    assertThat(again).isEqualTo(manifest);
+    assertThat(catalogRows(run.id())).isEqualTo(1);
+    try (var files = Files.list(dataDir.resolve("backups/demo"))) {
+      assertThat(files.filter(p -> p.getFileName().toString().contains(run.id())).count())
+          .isEqualTo(1);
+    }
+  }
+
+  private int catalogRows(String runId) {
+    return jdbc.sql("SELECT count(*) FROM backup WHERE run_id = ?")
+        .param(runId)
+        .query(Integer.class)
+        .single();
   }
 
   @Test
