@@ -6,8 +6,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
 import io.upshift.compose.DockerClients;
-import io.upshift.platform.DescriptorReader;
-import io.upshift.platform.EnvFile;
+import io.upshift.platform.InstalledPlatform;
 import io.upshift.platform.PlatformDescriptor;
 import io.upshift.platform.PlatformRegistry;
 import io.upshift.run.StepFailure;
@@ -81,27 +80,18 @@ public class BackupService {
     Path directory = backups.resolve(platform).resolve(id);
     Path manifestFile = directory.resolve("manifest.json");
     if (Files.exists(manifestFile)) {
-      BackupManifest existing = JSON.readValue(manifestFile.toFile(), BackupManifest.class);
+      BackupManifest existing = readManifest(directory);
       log.info("Backup {} of {} already taken for this run; not dumping again", id, platform);
       catalog.record(
           existing, directory.toString(), dumpOf(existing).sha256(), verify(directory, existing));
       return existing;
     }
 
+    InstalledPlatform installed = InstalledPlatform.load(platform, registration);
     Path workDir = registration.workingDirectory();
-    PlatformDescriptor descriptor =
-        DescriptorReader.read(
-            Files.readString(workDir.resolve("upshift.yaml")),
-            workDir.resolve("upshift.yaml").toString());
-    if (descriptor.database() == null) {
-      throw new StepFailure(platform + " has no database in its descriptor; nothing to back up");
-    }
-    EnvFile env =
-        EnvFile.read(
-            workDir.resolve(
-                descriptor.compose().envFile() == null ? ".env" : descriptor.compose().envFile()));
-    String user = env.require(descriptor.database().variables().user());
-    String database = env.require(descriptor.database().variables().name());
+    PlatformDescriptor descriptor = installed.descriptor();
+    String user = installed.databaseUser();
+    String database = installed.databaseName();
 
     // Written to a temporary sibling and renamed at the end: a crash never leaves a half backup
     // that looks complete.
@@ -166,6 +156,10 @@ public class BackupService {
           files.size());
       return manifest;
     }
+  }
+
+  static BackupManifest readManifest(Path directory) throws IOException {
+    return JSON.readValue(directory.resolve("manifest.json").toFile(), BackupManifest.class);
   }
 
   /**

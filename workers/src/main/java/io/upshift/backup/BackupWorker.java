@@ -2,6 +2,7 @@ package io.upshift.backup;
 
 import io.camunda.client.annotation.JobWorker;
 import io.camunda.client.api.response.ActivatedJob;
+import io.upshift.platform.DescriptorException;
 import io.upshift.run.JobSteps;
 import io.upshift.run.StepFailure;
 import java.util.LinkedHashMap;
@@ -39,7 +40,12 @@ public class BackupWorker {
               || !(vars.get(JobSteps.RUN_ID) instanceof String runId)) {
             throw new StepFailure(JOB_TYPE + " needs the variables platform and runId");
           }
-          BackupManifest manifest = service.backup(platform, runId);
+          BackupManifest manifest;
+          try {
+            manifest = service.backup(platform, runId);
+          } catch (DescriptorException e) {
+            throw new StepFailure(e.getMessage(), e);
+          }
           Map<String, Object> backup = new LinkedHashMap<>();
           backup.put("id", manifest.id());
           backup.put("platformVersion", manifest.version());

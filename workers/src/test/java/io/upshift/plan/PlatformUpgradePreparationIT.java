@@ -18,7 +18,11 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -127,8 +131,11 @@ class PlatformUpgradePreparationIT {
     assertThat(run.state()).as(run.toString()).isEqualTo("completed");
     assertThat(run.steps())
         .extracting(RunView.Step::jobType)
-        .containsExactly("upshift.plan.compute", "upshift.backup.database");
-    assertThat(run.steps().get(0).summary()).contains("1.0.0 -> [1.1.0]").contains("hash ");
+        .containsExactly(
+            "upshift.plan.compute", "upshift.backup.database", "upshift.backup.rehearse");
+    assertThat(run.steps().get(2).summary())
+        .contains("with matching row counts")
+        .contains("1.1.0: 3 add categories");
     assertThat(run.steps().get(1).summary()).contains("verified");
 
     Path directory = dataDir.resolve("backups/demo/run-" + run.id());
@@ -168,6 +175,52 @@ class PlatformUpgradePreparationIT {
         .param(runId)
         .query(Integer.class)
         .single();
+  }
+
+  @Test
+  void faultyMigrationFailsInRehearsalWhileThePlatformKeepsServing() throws Exception {
+    String health = platform.env().substitute("http://127.0.0.1:${BACKEND_PORT}/health");
+    AtomicInteger probes = new AtomicInteger();
+    List<String> outages = new CopyOnWriteArrayList<>();
+    AtomicBoolean probing = new AtomicBoolean(true);
+    Thread prober =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  while (probing.get()) {
+                    try {
+                      int status = platform.send("GET", health, Map.of(), null).statusCode();
+                      if (status != 200) {
+                        outages.add("status " + status);
+                      }
+                    } catch (Exception e) {
+                      outages.add(e.toString());
+                    }
+                    probes.incrementAndGet();
+                    try {
+                      Thread.sleep(200);
+                    } catch (InterruptedException e) {
+                      return;
+                    }
+                  }
+                });
+
+    RunView run =
+        startAndAwait(Map.of("platform", "demo", "targetVersion", "1.1.1-fail-migration"));
+    probing.set(false);
+    prober.join();
+
+    assertThat(run.state()).isEqualTo("failed");
+    assertThat(run.currentElement()).isEqualTo("UpgradeRefused");
+    assertThat(run.outcomeMessage())
+        .contains(
+            "Rehearsal of 1.1.1-fail-migration failed on the restored copy, before any downtime")
+        .contains("3.2")
+        .contains("value too long");
+    assertThat(probes.get()).isGreaterThan(5);
+    assertThat(outages).isEmpty();
+    assertThat(platform.awaitHealthy(platform.allServices(), Duration.ofSeconds(5)))
+        .allSatisfy((service, state) -> assertThat(state).isEqualTo("healthy"));
   }
 
   @Test
