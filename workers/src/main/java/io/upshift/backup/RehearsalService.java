@@ -140,14 +140,7 @@ public class RehearsalService {
             Release release = plannedRelease(repository, hop);
             Path folder = Files.createTempDirectory("upshift-rehearsal-migrations");
             try {
-              String location = installed.database().migrations().location();
-              for (var file : repository.files(release, location).entrySet()) {
-                Path target =
-                    folder.resolve(
-                        file.getKey().substring(location.length()).replaceFirst("^/", ""));
-                Files.createDirectories(target.getParent());
-                Files.write(target, file.getValue());
-              }
+              repository.extract(release, installed.database().migrations().location(), folder);
               FlywayMigrator.Outcome outcome =
                   FlywayMigrator.migrate(
                       new FlywayMigrator.Target(

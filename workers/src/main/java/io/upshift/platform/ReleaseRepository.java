@@ -110,6 +110,26 @@ public class ReleaseRepository implements AutoCloseable {
     }
   }
 
+  /**
+   * Writes the files under {@code folder} at a release into {@code target} (created), paths
+   * relative to {@code folder}; e.g. a release's migrations for Flyway.
+   */
+  public void extract(Release release, String folder, Path target) throws IOException {
+    Files.createDirectories(target);
+    for (Map.Entry<String, byte[]> file : files(release, folder).entrySet()) {
+      Path out =
+          target
+              .resolve(file.getKey().substring(folder.length()).replaceFirst("^/", ""))
+              .normalize();
+      if (!out.startsWith(target)) {
+        throw new DescriptorException(
+            file.getKey() + " at " + release.tag() + " escapes " + folder);
+      }
+      Files.createDirectories(out.getParent());
+      Files.write(out, file.getValue());
+    }
+  }
+
   public PlatformDescriptor descriptor(Release release) {
     String source = "upshift.yaml at " + release.tag();
     String text =

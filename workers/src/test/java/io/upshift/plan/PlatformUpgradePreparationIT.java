@@ -23,6 +23,9 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.transport.RefSpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -72,6 +75,53 @@ class PlatformUpgradePreparationIT {
     registry.add("upshift.platforms.demo.repository", () -> bare.toUri().toString());
     registry.add("upshift.platforms.demo.working-directory", () -> workingDirectory.toString());
     registry.add("upshift.platforms.demo.compose-project", () -> platform.project);
+    Path strict = strictRepository(bare, scratch.resolve("strict"));
+    registry.add("upshift.platforms.strict.repository", () -> strict.toUri().toString());
+    registry.add("upshift.platforms.strict.working-directory", () -> workingDirectory.toString());
+    registry.add("upshift.platforms.strict.compose-project", () -> platform.project);
+  }
+
+  /**
+   * A copy of the platform repository whose 1.1.0 requires API_PAGE_SIZE without a default: the
+   * release a team would publish when the new variable has no safe value.
+   */
+  static Path strictRepository(Path bare, Path work) {
+    try (Git git = Git.init().setDirectory(work.toFile()).call()) {
+      git.fetch()
+          .setRemote(bare.toUri().toString())
+          .setRefSpecs(
+              new RefSpec("+refs/tags/*:refs/tags/*"), new RefSpec("+refs/heads/*:refs/heads/*"))
+          .call();
+      git.checkout().setName("refs/tags/1.1.0").call();
+      Path descriptor = work.resolve("upshift.yaml");
+      Files.writeString(
+          descriptor, Files.readString(descriptor).replace("      default: \"50\"\n", ""));
+      git.add().addFilepattern("upshift.yaml").call();
+      git.commit()
+          .setMessage("1.1.0 without a default for API_PAGE_SIZE")
+          .setAuthor("Test", "test@upshift.invalid")
+          .setCommitter("Test", "test@upshift.invalid")
+          .call();
+      git.tag().setName("1.1.0").setForceUpdate(true).setAnnotated(false).call();
+      return work;
+    } catch (IOException | GitAPIException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void missingRequiredVariableEndsTheRunBeforeAnyBackup() {
+    RunView run = startAndAwait(Map.of("platform", "strict", "targetVersion", "1.1.0"));
+
+    assertThat(run.state()).isEqualTo("failed");
+    assertThat(run.currentElement()).isEqualTo("UpgradeRefused");
+    assertThat(run.outcomeMessage())
+        .contains("Pre-flight failed, nothing was touched")
+        .contains("missing from the platform's .env, with no default: API_PAGE_SIZE (new in 1.1.0");
+    assertThat(run.steps())
+        .extracting(RunView.Step::jobType)
+        .doesNotContain("upshift.backup.database");
+    assertThat(dataDir.resolve("backups/strict/run-" + run.id())).doesNotExist();
   }
 
   @AfterAll
@@ -132,11 +182,18 @@ class PlatformUpgradePreparationIT {
     assertThat(run.steps())
         .extracting(RunView.Step::jobType)
         .containsExactly(
-            "upshift.plan.compute", "upshift.backup.database", "upshift.backup.rehearse");
-    assertThat(run.steps().get(2).summary())
+            "upshift.plan.compute",
+            "upshift.preflight.check",
+            "upshift.backup.database",
+            "upshift.backup.rehearse");
+    assertThat(run.steps().get(1).summary())
+        .contains("checks passed")
+        .contains("1.1.0: add API_PAGE_SIZE=50")
+        .contains("3 add categories");
+    assertThat(run.steps().get(3).summary())
         .contains("with matching row counts")
         .contains("1.1.0: 3 add categories");
-    assertThat(run.steps().get(1).summary()).contains("verified");
+    assertThat(run.steps().get(2).summary()).contains("verified");
 
     Path directory = dataDir.resolve("backups/demo/run-" + run.id());
     BackupManifest manifest =

@@ -15,8 +15,27 @@ import java.util.concurrent.TimeUnit;
  */
 public final class DemoPlatform {
 
-  /** Compose projects started by tests are named with this prefix, so leftovers can be found. */
+  /**
+   * Compose projects started by tests are named {@code upshift-it-<pid>-<name>}: leftovers of a
+   * crashed JVM can be found, and test runs side by side on one Docker engine leave each other's
+   * containers alone.
+   */
   public static final String PROJECT_PREFIX = "upshift-it-";
+
+  private static final java.util.regex.Pattern OWNER =
+      java.util.regex.Pattern.compile("upshift-it-(\\d+)-.*");
+
+  /** The project name for a test deployment of this JVM. */
+  public static String project(String name) {
+    return PROJECT_PREFIX + ProcessHandle.current().pid() + "-" + name.replaceAll("[^a-z0-9]", "");
+  }
+
+  /** Whether a project or volume belongs to a test JVM that is gone. */
+  static boolean orphaned(String name) {
+    var m = OWNER.matcher(name == null ? "" : name);
+    return m.matches()
+        && ProcessHandle.of(Long.parseLong(m.group(1))).map(p -> !p.isAlive()).orElse(true);
+  }
 
   public static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
   private static Path repository;
@@ -37,18 +56,18 @@ public final class DemoPlatform {
     return repository;
   }
 
-  /** Containers and volumes of test projects left by a crashed JVM (Ryuk is disabled here). */
+  /** Containers and volumes of test projects left by a JVM that is gone (Ryuk is disabled here). */
   public static void removeLeftovers() {
     DockerClient docker = DockerClients.local();
     for (Container c : docker.listContainersCmd().withShowAll(true).exec()) {
       String project =
           c.getLabels() == null ? null : c.getLabels().get("com.docker.compose.project");
-      if (project != null && project.startsWith(PROJECT_PREFIX)) {
+      if (orphaned(project)) {
         docker.removeContainerCmd(c.getId()).withForce(true).withRemoveVolumes(true).exec();
       }
     }
     docker.listVolumesCmd().exec().getVolumes().stream()
-        .filter(v -> v.getName().startsWith(PROJECT_PREFIX))
+        .filter(v -> orphaned(v.getName()))
         .forEach(v -> docker.removeVolumeCmd(v.getName()).exec());
   }
 

@@ -47,7 +47,7 @@ public final class Deployment implements AutoCloseable {
 
   public Deployment(ReleaseRepository repository, String name, Path directory) {
     this.repository = repository;
-    this.project = DemoPlatform.PROJECT_PREFIX + name.replaceAll("[^a-z0-9]", "");
+    this.project = DemoPlatform.project(name);
     this.directory = directory;
   }
 
