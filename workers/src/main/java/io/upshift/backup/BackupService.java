@@ -69,6 +69,102 @@ public class BackupService {
 
   public BackupManifest backup(String platform, String runId)
       throws IOException, InterruptedException {
+    return backup(platform, runId, "");
+  }
+
+  /**
+   * After the applications stopped: if the database changed since the run's backup (its WAL
+   * position moved), takes a final backup so that a rollback never loses a write the platform
+   * accepted before the stop. Returns the newest backup of the run.
+   */
+  public BackupManifest finalBackupIfChanged(String platform, String runId)
+      throws IOException, InterruptedException {
+    BackupManifest first = backup(platform, runId, "");
+    PlatformRegistry.Registration registration = registry.find(platform).orElseThrow();
+    String now = walPosition(InstalledPlatform.load(platform, registration));
+    if (now.equals(first.walPosition())) {
+      log.info(
+          "Database of {} unchanged since backup {} (WAL {}); no final backup needed",
+          platform,
+          first.id(),
+          now);
+      return first;
+    }
+    log.info(
+        "Database of {} changed since backup {} (WAL {} -> {}); taking a final backup",
+        platform,
+        first.id(),
+        first.walPosition(),
+        now);
+    return backup(platform, runId, "-final");
+  }
+
+  /**
+   * At the first stop of a run (no counts recorded yet): the final backup if data changed, then the
+   * counts at the stop, written last so that they mark the first stop as done. At later hops
+   * nothing is taken. Returns the id of the backup a rollback restores.
+   */
+  public String atFirstStop(String platform, String runId)
+      throws IOException, InterruptedException {
+    if (!Files.exists(countsAtStop(runId))) {
+      finalBackupIfChanged(platform, runId);
+      recordCountsAtStop(platform, runId);
+    }
+    return readManifest(newestBackup(platform, runId)).id();
+  }
+
+  /**
+   * Row counts of every table while the applications are stopped, written once per run to {@code
+   * <data-dir>/runs/<runId>/counts-at-stop.json}: the baseline that protected tables may not shrink
+   * below.
+   */
+  public Map<String, Long> recordCountsAtStop(String platform, String runId) throws IOException {
+    Path file = countsAtStop(runId);
+    if (Files.exists(file)) {
+      return JSON.readValue(
+          file.toFile(),
+          new com.fasterxml.jackson.core.type.TypeReference<java.util.TreeMap<String, Long>>() {});
+    }
+    InstalledPlatform installed =
+        InstalledPlatform.load(platform, registry.find(platform).orElseThrow());
+    Map<String, Long> counts =
+        RehearsalService.rowCounts(
+            installed.jdbcUrl(), installed.databaseUser(), installed.databasePassword());
+    Files.createDirectories(file.getParent());
+    JSON.writeValue(file.toFile(), counts);
+    return counts;
+  }
+
+  public Path countsAtStop(String runId) {
+    return backups.resolveSibling("runs").resolve(runId).resolve("counts-at-stop.json");
+  }
+
+  /** The newest verified backup of a run (the final one when it exists): what rollback restores. */
+  public Path newestBackup(String platform, String runId) throws IOException {
+    Path last = backups.resolve(platform).resolve("run-" + runId + "-final");
+    Path first = backups.resolve(platform).resolve("run-" + runId);
+    Path chosen = Files.exists(last.resolve("manifest.json")) ? last : first;
+    if (!Files.exists(chosen.resolve("manifest.json")) || !verify(chosen, readManifest(chosen))) {
+      throw new StepFailure("No verified backup of run " + runId + " in " + chosen);
+    }
+    return chosen;
+  }
+
+  static String walPosition(InstalledPlatform installed) {
+    try (var c =
+            java.sql.DriverManager.getConnection(
+                installed.jdbcUrl(), installed.databaseUser(), installed.databasePassword());
+        var rs = c.createStatement().executeQuery("SELECT pg_current_wal_lsn()::text")) {
+      rs.next();
+      return rs.getString(1);
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException(
+          "Cannot read the WAL position of " + installed.jdbcUrl() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private BackupManifest backup(String platform, String runId, String suffix)
+      throws IOException, InterruptedException {
     PlatformRegistry.Registration registration =
         registry
             .find(platform)
@@ -76,7 +172,7 @@ public class BackupService {
                 () ->
                     new StepFailure(
                         "Unknown platform '" + platform + "'; registered: " + registry.names()));
-    String id = "run-" + runId;
+    String id = "run-" + runId + suffix;
     Path directory = backups.resolve(platform).resolve(id);
     Path manifestFile = directory.resolve("manifest.json");
     if (Files.exists(manifestFile)) {
@@ -92,6 +188,7 @@ public class BackupService {
     PlatformDescriptor descriptor = installed.descriptor();
     String user = installed.databaseUser();
     String database = installed.databaseName();
+    String wal = walPosition(installed);
 
     // Written to a temporary sibling and renamed at the end: a crash never leaves a half backup
     // that looks complete.
@@ -133,7 +230,8 @@ public class BackupService {
               database,
               clock.instant(),
               files,
-              runningImages(docker, registration.composeProject()));
+              runningImages(docker, registration.composeProject()),
+              wal);
       JSON.writeValue(partial.resolve("manifest.json").toFile(), manifest);
       boolean verified = verify(partial, manifest);
       if (!verified) {

@@ -64,7 +64,9 @@ public class ComposeServices {
       if (states.values().stream().allMatch(s -> s.equals("healthy") || s.equals("running"))) {
         return states;
       }
-      if (states.values().stream().anyMatch(s -> s.equals("exited") || s.equals("dead"))) {
+      // Docker reports unhealthy only after the check's retries ran out: waiting longer won't help.
+      if (states.values().stream()
+          .anyMatch(s -> s.equals("exited") || s.equals("dead") || s.equals("unhealthy"))) {
         return states;
       }
       Thread.sleep(500);

@@ -58,7 +58,7 @@ public record PlatformDescriptor(
       String name, @JsonProperty("default") String defaultValue, String description) {}
 
   public record HttpExpectation(
-      String name, String url, int expectStatus, Integer timeoutSeconds) {}
+      String name, String url, Integer expectStatus, Integer timeoutSeconds) {}
 
   public record SmokeTest(
       String name,

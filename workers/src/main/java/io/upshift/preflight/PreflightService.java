@@ -5,6 +5,7 @@ import com.github.dockerjava.api.exception.NotFoundException;
 import io.upshift.compose.ComposeCli;
 import io.upshift.compose.ComposeException;
 import io.upshift.compose.DockerClients;
+import io.upshift.config.EnvMigration;
 import io.upshift.migration.FlywayMigrator;
 import io.upshift.plan.UpgradePlan;
 import io.upshift.platform.InstalledPlatform;
@@ -136,7 +137,9 @@ public class PreflightService {
                 .release(Version.parse(hop.to()))
                 .orElseThrow(() -> new StepFailure("Release " + hop.to() + " is gone"));
         PlatformDescriptor target = repository.descriptor(release);
-        migrateNames(target, env, changes, missing, hop.to());
+        EnvMigration.Result result = EnvMigration.apply(target, env);
+        changes.addAll(result.changes());
+        missing.addAll(result.missing());
         last = release;
         lastDescriptor = target;
       }
@@ -189,44 +192,6 @@ public class PreflightService {
       }
     }
     return new Report(checks, changes, pending, databaseBytes);
-  }
-
-  /** Applies one release's renames and new variables to the names the .env will have. */
-  static void migrateNames(
-      PlatformDescriptor target,
-      Map<String, String> env,
-      List<String> changes,
-      List<String> missing,
-      String version) {
-    if (target.config() == null) {
-      return;
-    }
-    if (target.config().deprecated() != null) {
-      for (PlatformDescriptor.DeprecatedVariable d : target.config().deprecated()) {
-        if (env.containsKey(d.name()) && !env.containsKey(d.replacedBy())) {
-          env.put(d.replacedBy(), env.remove(d.name()));
-          changes.add(version + ": rename " + d.name() + " -> " + d.replacedBy());
-        }
-      }
-    }
-    if (target.config().newRequired() != null) {
-      for (PlatformDescriptor.RequiredVariable v : target.config().newRequired()) {
-        if (env.containsKey(v.name())) {
-          continue;
-        }
-        if (v.defaultValue() != null) {
-          env.put(v.name(), v.defaultValue());
-          changes.add(version + ": add " + v.name() + "=" + v.defaultValue());
-        } else {
-          missing.add(
-              v.name()
-                  + " (new in "
-                  + version
-                  + (v.description() == null ? "" : ": " + v.description())
-                  + ")");
-        }
-      }
-    }
   }
 
   /** {@code compose config -q} on the target compose file with the migrated configuration. */
