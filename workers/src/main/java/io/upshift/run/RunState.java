@@ -8,7 +8,11 @@ import java.util.Optional;
 public enum RunState {
   ACTIVE,
   COMPLETED,
-  FAILED;
+  FAILED,
+  /** An approver rejected the run at an approval task. */
+  REJECTED,
+  /** An approval task expired before anyone decided. */
+  EXPIRED;
 
   public String wire() {
     return name().toLowerCase(Locale.ROOT);
