@@ -12,6 +12,7 @@ import io.upshift.platform.ReleaseRepository;
 import io.upshift.run.RunView;
 import io.upshift.support.DemoPlatform;
 import io.upshift.support.Deployment;
+import io.upshift.support.TestUsers;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +21,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
@@ -37,7 +39,11 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-    properties = {"upshift.engine.port=0", "upshift.data-dir=target/it-data/plan"})
+    properties = {
+      "upshift.engine.port=0",
+      "upshift.data-dir=target/it-data/plan",
+      TestUsers.PROFILE
+    })
 class PlatformUpgradePreparationIT {
 
   static Path workingDirectory;
@@ -51,6 +57,12 @@ class PlatformUpgradePreparationIT {
 
   @Value("${upshift.data-dir}")
   Path dataDir;
+
+  /** Every API call as a user who may start runs and read them. */
+  @BeforeEach
+  void signIn() {
+    rest = TestUsers.as(rest, TestUsers.OPERATOR);
+  }
 
   @DynamicPropertySource
   static void demoPlatform(DynamicPropertyRegistry registry) throws IOException {
