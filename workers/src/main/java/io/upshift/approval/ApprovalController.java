@@ -3,11 +3,13 @@ package io.upshift.approval;
 import io.upshift.run.FieldError;
 import io.upshift.run.InvalidInputException;
 import java.security.Principal;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Collectors;
+import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -33,7 +35,7 @@ class ApprovalController {
       @RequestParam(defaultValue = "waiting") String state,
       @RequestParam(required = false) String runId,
       @RequestParam(defaultValue = "100") int limit) {
-    List<FieldError> errors = new java.util.ArrayList<>();
+    List<FieldError> errors = new ArrayList<>();
     Optional<ApprovalState> filter = Optional.empty();
     if (!"all".equals(state)) {
       filter = ApprovalState.fromWire(state);
@@ -69,9 +71,7 @@ class ApprovalController {
         .orElseThrow(
             () ->
                 new ApprovalRefusedException(
-                    org.springframework.http.HttpStatus.NOT_FOUND,
-                    "Not found",
-                    "No approval task with id " + id));
+                    HttpStatus.NOT_FOUND, "Not found", "No approval task with id " + id));
   }
 
   @PostMapping("/{id}/decision")

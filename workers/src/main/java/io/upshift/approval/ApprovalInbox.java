@@ -8,10 +8,10 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
@@ -32,31 +32,48 @@ class ApprovalInbox {
     this.json = json;
   }
 
-  /** Stores a delivered task; false when its job key is already there (a redelivered job). */
+  /**
+   * Stores a delivered task; false when a waiting task with its job key is already there (a
+   * redelivered job). Deliveries of one job never overlap (the engine hands a job to one worker at
+   * a time), so checking first is enough.
+   */
   boolean store(NewTask task, Instant at) {
-    try {
-      jdbc.sql(
-              "INSERT INTO approval_task (id, run_id, process_instance_key, bpmn_process_id,"
-                  + " element_id, name, candidate_groups, due_at, evidence, plan_hash, state,"
-                  + " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-          .params(
-              task.jobKey(),
-              task.runId(),
-              task.processInstanceKey(),
-              task.bpmnProcessId(),
-              task.elementId(),
-              task.name(),
-              task.candidateGroups().isEmpty() ? null : String.join(",", task.candidateGroups()),
-              ts(task.dueDate()),
-              task.evidenceJson(),
-              task.planHash(),
-              WAITING,
-              ts(at))
-          .update();
-      return true;
-    } catch (DuplicateKeyException e) {
+    boolean known =
+        jdbc.sql("SELECT count(*) FROM approval_task WHERE job_key = ? AND state = ?")
+                .params(task.jobKey(), WAITING)
+                .query(Integer.class)
+                .single()
+            > 0;
+    if (known) {
       return false;
     }
+    jdbc.sql(
+            "INSERT INTO approval_task (job_key, run_id, process_instance_key, bpmn_process_id,"
+                + " element_id, name, candidate_groups, due_at, evidence, plan_hash, state,"
+                + " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .params(
+            task.jobKey(),
+            task.runId(),
+            task.processInstanceKey(),
+            task.bpmnProcessId(),
+            task.elementId(),
+            task.name(),
+            task.candidateGroups().isEmpty() ? null : String.join(",", task.candidateGroups()),
+            ts(task.dueDate()),
+            task.evidenceJson(),
+            task.planHash(),
+            WAITING,
+            ts(at))
+        .update();
+    return true;
+  }
+
+  /** Every waiting task, e.g. to close them when the (embedded) engine started empty. */
+  List<ApprovalTask> allWaiting() {
+    return jdbc.sql("SELECT * FROM approval_task WHERE state = ?")
+        .param(WAITING)
+        .query(this::task)
+        .list();
   }
 
   Optional<ApprovalTask> find(long id) {
@@ -69,7 +86,7 @@ class ApprovalInbox {
   /** Newest first; {@code state} and {@code runId} filter when present. */
   List<ApprovalTask> list(Optional<ApprovalState> state, Optional<String> runId, int limit) {
     StringBuilder sql = new StringBuilder("SELECT * FROM approval_task WHERE 1 = 1");
-    var params = new java.util.ArrayList<Object>();
+    List<Object> params = new ArrayList<>();
     state.ifPresent(
         s -> {
           sql.append(" AND state = ?");
@@ -141,6 +158,7 @@ class ApprovalInbox {
     String groups = rs.getString("candidate_groups");
     return new ApprovalTask(
         rs.getLong("id"),
+        rs.getLong("job_key"),
         rs.getString("run_id"),
         rs.getLong("process_instance_key"),
         rs.getString("bpmn_process_id"),

@@ -11,6 +11,7 @@ import io.upshift.run.RunState;
 import io.upshift.run.RunView;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -111,11 +112,20 @@ public class ApprovalService {
       throw notOpen(inbox.find(id).orElse(task));
     }
     try {
-      client.newCompleteCommand(id).variables(outcome(task, decision, user, comment)).send().join();
+      client
+          .newCompleteCommand(task.jobKey())
+          .variables(outcome(task, decision, user, comment))
+          .send()
+          .join();
     } catch (ClientStatusException e) {
       if (e.getStatusCode() == Status.Code.NOT_FOUND) {
         inbox.closeTask(id, ApprovalState.CANCELLED, now);
-        audit.append(task, ApprovalState.CANCELLED, ApprovalAudit.SYSTEM, e.getMessage(), now);
+        audit.append(
+            task,
+            ApprovalState.CANCELLED,
+            ApprovalAudit.SYSTEM,
+            "the engine no longer had the task when " + user + " decided " + decision.wire(),
+            now);
         log.info("Approval task {} was no longer open in the engine; closed as cancelled", id);
         throw new ApprovalRefusedException(
             HttpStatus.CONFLICT,
@@ -167,6 +177,29 @@ public class ApprovalService {
     }
   }
 
+  /** The embedded engine started without state: no waiting task exists there any more. */
+  void engineStartedEmpty() {
+    Instant now = clock.instant();
+    int closed = 0;
+    for (ApprovalTask task : inbox.allWaiting()) {
+      if (inbox.close(task.id(), ApprovalState.CANCELLED, now)) {
+        audit.append(
+            task,
+            ApprovalState.CANCELLED,
+            ApprovalAudit.SYSTEM,
+            "the embedded engine restarted without state; its run cannot continue",
+            now);
+        closed++;
+      }
+    }
+    if (closed > 0) {
+      log.warn(
+          "{} approval task(s) closed as cancelled: the embedded engine restarted and lost them"
+              + " with their runs",
+          closed);
+    }
+  }
+
   private static Map<String, Object> outcome(
       ApprovalTask task, ApprovalState decision, String user, String comment) {
     Map<String, Object> variables = new LinkedHashMap<>();
@@ -182,7 +215,7 @@ public class ApprovalService {
       throw new InvalidInputException(
           List.of(new FieldError("body", "is required: {\"decision\": \"approve\"|\"reject\"}")));
     }
-    List<FieldError> errors = new java.util.ArrayList<>();
+    List<FieldError> errors = new ArrayList<>();
     ApprovalState decision = null;
     if ("approve".equals(request.decision())) {
       decision = ApprovalState.APPROVED;

@@ -7,13 +7,15 @@ import java.util.List;
 /**
  * An approval task as the inbox shows it.
  *
- * @param id the engine's job key of the user task; stable for the task's whole life
+ * @param id the inbox's id of the task
+ * @param jobKey the engine's job key of the user task, stable for the task's life
  * @param evidence what the model put in the task's {@code evidence} variable, as JSON
  * @param planHash the plan hash the task showed; an approval is bound to it
  * @param audit the task's audit trail (only in {@code GET /api/approvals/{id}})
  */
 public record ApprovalTask(
     long id,
+    long jobKey,
     String runId,
     long processInstanceKey,
     String runbook,
@@ -49,6 +51,7 @@ public record ApprovalTask(
   ApprovalTask withAudit(List<AuditEntry> entries) {
     return new ApprovalTask(
         id,
+        jobKey,
         runId,
         processInstanceKey,
         runbook,

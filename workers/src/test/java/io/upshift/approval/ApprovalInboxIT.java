@@ -215,7 +215,7 @@ class ApprovalInboxIT {
 
     NewTask same =
         new NewTask(
-            task.id(),
+            task.jobKey(),
             run.id(),
             task.processInstanceKey(),
             task.runbook(),
@@ -228,8 +228,8 @@ class ApprovalInboxIT {
     assertThat(approvals.store(same)).isFalse();
     assertThat(approvals.store(same)).isFalse();
     assertThat(
-            jdbc.sql("SELECT count(*) FROM approval_task WHERE run_id = ?")
-                .param(run.id())
+            jdbc.sql("SELECT count(*) FROM approval_task WHERE job_key = ?")
+                .param(task.jobKey())
                 .query(Integer.class)
                 .single())
         .isEqualTo(1);
