@@ -41,6 +41,25 @@ class PlatformUpgradeInputs implements RunbookInputValidator {
     if (stones != null && !(stones instanceof Boolean)) {
       errors.add(new FieldError("allowSteppingStones", "must be true or false"));
     }
+    for (String name : List.of("approvalTimeout", "reminderAfter", "signOffWindow")) {
+      Object value = variables.get(name);
+      if (value != null && !validDuration(value)) {
+        errors.add(
+            new FieldError(
+                name, "must be an ISO-8601 duration from PT1S to P30D, e.g. P3D or PT4H"));
+      }
+    }
     return errors;
+  }
+
+  private static boolean validDuration(Object value) {
+    try {
+      java.time.Duration d = java.time.Duration.parse((String) value);
+      return !d.isNegative()
+          && d.getSeconds() >= 1
+          && d.compareTo(java.time.Duration.ofDays(30)) <= 0;
+    } catch (RuntimeException e) {
+      return false;
+    }
   }
 }

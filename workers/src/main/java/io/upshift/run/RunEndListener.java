@@ -4,15 +4,17 @@ import io.camunda.client.annotation.JobWorker;
 import io.camunda.client.annotation.Variable;
 import io.camunda.client.api.response.ActivatedJob;
 import java.time.Clock;
+import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Component;
 
 /**
  * End execution listener on every end event of a runbook ({@code upshift.run.end}): closes the run
- * in the journal. The model says how the run ended by setting {@code outcome} ({@code completed} or
- * {@code failed}; absent means completed) and optionally {@code outcomeMessage} on the path to the
- * end event.
+ * in the journal. The model says how the run ended by setting {@code outcome} ({@code completed},
+ * {@code failed}, {@code rejected} or {@code expired}; absent means completed) and optionally
+ * {@code outcomeMessage} on the path to the end event. Then publishes {@link RunEnded}.
  */
 @Component
 public class RunEndListener {
@@ -22,10 +24,12 @@ public class RunEndListener {
 
   private final RunJournal journal;
   private final Clock clock;
+  private final ApplicationEventPublisher events;
 
-  RunEndListener(RunJournal journal, Clock clock) {
+  RunEndListener(RunJournal journal, Clock clock, ApplicationEventPublisher events) {
     this.journal = journal;
     this.clock = clock;
+    this.events = events;
   }
 
   @JobWorker(type = JOB_TYPE)
@@ -34,28 +38,33 @@ public class RunEndListener {
       @Variable(name = "runId") String runId,
       @Variable(name = "outcome") String outcome,
       @Variable(name = "outcomeMessage") String outcomeMessage) {
+    Instant now = clock.instant();
     if (runId == null) {
       log.info("Instance {} ended outside any Upshift run", job.getProcessInstanceKey());
+      events.publishEvent(
+          new RunEnded(null, job.getProcessInstanceKey(), outcomeOf(null, outcome), now));
       return;
     }
-    RunState state =
-        outcome == null
-            ? RunState.COMPLETED
-            : RunState.outcome(outcome)
-                .orElseGet(
-                    () -> {
-                      log.warn(
-                          "Run {} ended with unknown outcome '{}', recorded as failed",
-                          runId,
-                          outcome);
-                      return RunState.FAILED;
-                    });
-    journal.ended(runId, state, outcomeMessage, job.getElementId(), clock.instant());
+    RunState state = outcomeOf(runId, outcome);
+    journal.ended(runId, state, outcomeMessage, job.getElementId(), now);
     log.info(
         "Run {} ended {} at {}{}",
         runId,
         state.wire(),
         job.getElementId(),
         outcomeMessage == null ? "" : ": " + outcomeMessage);
+    events.publishEvent(new RunEnded(runId, job.getProcessInstanceKey(), state, now));
+  }
+
+  private static RunState outcomeOf(String runId, String outcome) {
+    return outcome == null
+        ? RunState.COMPLETED
+        : RunState.outcome(outcome)
+            .orElseGet(
+                () -> {
+                  log.warn(
+                      "Run {} ended with unknown outcome '{}', recorded as failed", runId, outcome);
+                  return RunState.FAILED;
+                });
   }
 }

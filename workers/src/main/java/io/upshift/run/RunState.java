@@ -10,7 +10,11 @@ public enum RunState {
   COMPLETED,
   FAILED,
   /** An upgrade failed after the point of no return and the platform was put back. */
-  ROLLED_BACK;
+  ROLLED_BACK,
+  /** An approver rejected the run at an approval task. */
+  REJECTED,
+  /** An approval task expired before anyone decided. */
+  EXPIRED;
 
   public String wire() {
     return name().toLowerCase(Locale.ROOT).replace('_', '-');

@@ -3,10 +3,13 @@ package io.upshift.plan;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.upshift.approval.ApprovalTask;
 import io.upshift.platform.ReleaseRepository;
 import io.upshift.run.RunView;
+import io.upshift.support.Approvals;
 import io.upshift.support.DemoPlatform;
 import io.upshift.support.Deployment;
+import io.upshift.support.TestUsers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -18,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -34,7 +38,11 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-    properties = {"upshift.engine.port=0", "upshift.data-dir=target/it-data/upgrade"})
+    properties = {
+      "upshift.engine.port=0",
+      "upshift.data-dir=target/it-data/upgrade",
+      TestUsers.PROFILE
+    })
 class PlatformUpgradeIT {
 
   static final List<String> PLATFORMS = List.of("onehop", "twohops", "failhealth", "failsmoke");
@@ -42,6 +50,12 @@ class PlatformUpgradeIT {
   static ReleaseRepository releases;
 
   @Autowired TestRestTemplate rest;
+
+  /** Runs are started by the test operator and approved by the test approver. */
+  @BeforeEach
+  void signIn() {
+    rest = TestUsers.as(rest, TestUsers.OPERATOR);
+  }
 
   @DynamicPropertySource
   static void platforms(DynamicPropertyRegistry registry) throws Exception {
@@ -71,7 +85,9 @@ class PlatformUpgradeIT {
     Deployment platform = deployments.get("onehop");
     Map<String, Long> before = platform.rowCounts();
 
-    RunView run = upgrade("onehop", "1.1.0");
+    // A write the platform accepts between the approval request and the stop survives.
+    RunView run =
+        upgrade("onehop", "1.1.0", () -> write(platform, "accepted while waiting for approval"));
 
     assertThat(run.state()).as(run.outcomeMessage()).isEqualTo("completed");
     assertThat(run.currentElement()).isEqualTo("Upgraded");
@@ -96,13 +112,14 @@ class PlatformUpgradeIT {
     before.forEach(
         (table, count) -> assertThat(after.get(table)).as(table).isGreaterThanOrEqualTo(count));
     assertThat(versions(platform)).containsExactly("1.1.0");
+    assertThat(itemsNamed(platform, "accepted while waiting for approval")).isEqualTo(1);
   }
 
   @Test
   void twoHopUpgradeRunsTheCutoverPerHop() throws Exception {
     Deployment platform = deployments.get("twohops");
 
-    RunView run = upgrade("twohops", "1.2.0");
+    RunView run = upgrade("twohops", "1.2.0", () -> {});
 
     assertThat(run.state()).as(run.outcomeMessage()).isEqualTo("completed");
     assertThat(run.steps().stream().filter(s -> s.jobType().equals("upshift.git.checkout")).count())
@@ -127,9 +144,17 @@ class PlatformUpgradeIT {
 
   private void assertRolledBack(String name, String target, String failingStep) throws Exception {
     Deployment platform = deployments.get(name);
-    Map<String, String> checksums = tableChecksums(platform);
+    Map<String, String> checksums = new TreeMap<>();
 
-    RunView run = upgrade(name, target);
+    // The write made after the backup, before the stop, is in the database the rollback restores.
+    RunView run =
+        upgrade(
+            name,
+            target,
+            () -> {
+              write(platform, "accepted before the stop");
+              checksums.putAll(settledChecksums(platform));
+            });
 
     assertThat(run.state()).as(run.outcomeMessage()).isEqualTo("rolled-back");
     assertThat(run.currentElement()).isEqualTo("RolledBack");
@@ -148,9 +173,16 @@ class PlatformUpgradeIT {
                 .body())
         .contains("1.0.0");
     assertThat(tableChecksums(platform)).isEqualTo(checksums);
+    assertThat(itemsNamed(platform, "accepted before the stop")).isEqualTo(1);
   }
 
-  private RunView upgrade(String platform, String target) {
+  interface WhileWaiting {
+    void run() throws Exception;
+  }
+
+  /** Starts the upgrade, does {@code whileWaiting} at the approval, approves, waits for the end. */
+  private RunView upgrade(String platform, String target, WhileWaiting whileWaiting)
+      throws Exception {
     ResponseEntity<RunView> started =
         rest.postForEntity(
             "/api/runs",
@@ -162,12 +194,38 @@ class PlatformUpgradeIT {
             RunView.class);
     assertThat(started.getStatusCode()).isEqualTo(HttpStatus.CREATED);
     String id = started.getBody().id();
+    ApprovalTask task = Approvals.awaitTask(rest, id);
+    whileWaiting.run();
+    Approvals.decide(rest, task, "approve", "window now");
     return await()
         .atMost(Duration.ofMinutes(6))
         .pollInterval(Duration.ofMillis(500))
         .until(
             () -> rest.getForObject("/api/runs/" + id, RunView.class),
             run -> !run.state().equals("active"));
+  }
+
+  private static void write(Deployment platform, String name) throws Exception {
+    assertThat(
+            platform
+                .send(
+                    "POST",
+                    platform.env().substitute("http://127.0.0.1:${BACKEND_PORT}/api/items"),
+                    Map.of("Content-Type", "application/json"),
+                    "{\"name\": \"" + name + "\", \"quantity\": 1}")
+                .statusCode())
+        .isEqualTo(201);
+  }
+
+  private static int itemsNamed(Deployment platform, String name) throws Exception {
+    try (Connection c = platform.connect();
+        var ps = c.prepareStatement("SELECT count(*) FROM items WHERE name = ?")) {
+      ps.setString(1, name);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getInt(1);
+      }
+    }
   }
 
   private static String summary(RunView run, String jobType) {
@@ -188,6 +246,23 @@ class PlatformUpgradeIT {
       }
     }
     return versions;
+  }
+
+  /**
+   * Checksums once the platform's worker has processed the new write (it marks items processed
+   * every few seconds): two reads 3 s apart that agree are the content the stop will find.
+   */
+  static Map<String, String> settledChecksums(Deployment platform) throws Exception {
+    Map<String, String> previous = tableChecksums(platform);
+    for (int i = 0; i < 20; i++) {
+      Thread.sleep(3000);
+      Map<String, String> now = tableChecksums(platform);
+      if (now.equals(previous)) {
+        return now;
+      }
+      previous = now;
+    }
+    throw new AssertionError("the platform's data did not settle within 60 s");
   }
 
   /** md5 of every table's rows in a stable order: equal maps mean equal content. */

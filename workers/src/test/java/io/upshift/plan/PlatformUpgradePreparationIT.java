@@ -4,14 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.upshift.approval.ApprovalTask;
 import io.upshift.backup.BackupManifest;
 import io.upshift.backup.BackupService;
 import io.upshift.platform.ReleaseRepository;
 import io.upshift.run.RunView;
+import io.upshift.support.Approvals;
 import io.upshift.support.DemoPlatform;
 import io.upshift.support.Deployment;
+import io.upshift.support.TestUsers;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +31,7 @@ import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.transport.RefSpec;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
@@ -44,7 +49,11 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-    properties = {"upshift.engine.port=0", "upshift.data-dir=target/it-data/plan"})
+    properties = {
+      "upshift.engine.port=0",
+      "upshift.data-dir=target/it-data/plan",
+      TestUsers.PROFILE
+    })
 class PlatformUpgradePreparationIT {
 
   static Path workingDirectory;
@@ -58,6 +67,12 @@ class PlatformUpgradePreparationIT {
 
   @Value("${upshift.data-dir}")
   Path dataDir;
+
+  /** Every API call as a user who may start runs and read them. */
+  @BeforeEach
+  void signIn() {
+    rest = TestUsers.as(rest, TestUsers.OPERATOR);
+  }
 
   @DynamicPropertySource
   static void demoPlatform(DynamicPropertyRegistry registry) throws IOException {
@@ -175,10 +190,65 @@ class PlatformUpgradePreparationIT {
   }
 
   @Test
-  void runPlansAndBacksUpOnceWithChecksumsThatMatch() throws Exception {
-    RunView run = startAndAwait(Map.of("platform", "demo", "targetVersion", "1.1.0"));
+  void runStopsAtTheApprovalWithEvidenceThatMatchesReality() throws Exception {
+    String id = start(Map.of("platform", "demo", "targetVersion", "1.1.0"));
+    ApprovalTask task = Approvals.awaitTask(rest, id);
 
-    assertThat(run.state()).as(run.toString()).isEqualTo("completed");
+    assertThat(task.name()).isEqualTo("Approve maintenance window");
+    assertThat(task.candidateGroups()).containsExactly("approvers");
+    assertThat(task.dueDate()).isAfter(java.time.Instant.now().plus(Duration.ofDays(2)));
+    JsonNode evidence = task.evidence();
+    assertThat(task.planHash()).isEqualTo(UpgradePlanner.hash(planner.plan("demo", "1.1.0", true)));
+    assertThat(evidence.at("/plan/hops/0/to").asText()).isEqualTo("1.1.0");
+    assertThat(evidence.at("/plan/hops/0/migrations/0/script").asText())
+        .isEqualTo("migrations/V3__add_categories.sql");
+    assertThat(evidence.at("/preflight/configChanges/0").asText())
+        .isEqualTo("1.1.0: add API_PAGE_SIZE=50");
+    assertThat(evidence.at("/backup/verified").asBoolean()).isTrue();
+    assertThat(evidence.at("/rehearsal/rowCounts").toString())
+        .contains("items: 201 restored, 201 live");
+    assertThat(evidence.at("/estimatedDowntimeSeconds").asLong()).isPositive();
+
+    // The evidence matches the files: the backup exists and its checksum is the manifest's.
+    Path directory = dataDir.resolve("backups/demo/run-" + id);
+    BackupManifest manifest =
+        new ObjectMapper()
+            .registerModule(new JavaTimeModule())
+            .readValue(directory.resolve("manifest.json").toFile(), BackupManifest.class);
+    assertThat(evidence.at("/backup/id").asText()).isEqualTo(manifest.id());
+    assertThat(evidence.at("/backup/sha256").asText())
+        .isEqualTo(sha256(directory.resolve("app.dump")));
+
+    // Rejected: the run ends with nothing changed.
+    Approvals.decide(rest, task, "reject", "not during month end");
+    RunView run = awaitEnd(id);
+    assertThat(run.state()).isEqualTo("rejected");
+    assertThat(run.outcomeMessage()).contains("Rejected by approver: not during month end");
+    assertThat(platform.callChecks()).isEqualTo(platform.expectedStatuses());
+    assertThat(run.steps())
+        .extracting(RunView.Step::jobType)
+        .doesNotContain("upshift.compose.stop");
+  }
+
+  @Test
+  void expiredApprovalEndsTheRunWithNothingChanged() {
+    RunView run =
+        startAndAwait(
+            Map.of("platform", "demo", "targetVersion", "1.1.0", "approvalTimeout", "PT3S"));
+
+    assertThat(run.state()).isEqualTo("expired");
+    assertThat(run.currentElement()).isEqualTo("ApprovalTimedOut");
+    assertThat(run.steps())
+        .extracting(RunView.Step::jobType)
+        .doesNotContain("upshift.compose.stop");
+  }
+
+  @Test
+  void backupIsTakenOnceWithChecksumsThatMatch() throws Exception {
+    String id = start(Map.of("platform", "demo", "targetVersion", "1.1.0"));
+    Approvals.awaitTask(rest, id);
+    RunView run = rest.getForObject("/api/runs/" + id, RunView.class);
+
     assertThat(run.steps())
         .extracting(RunView.Step::jobType)
         .containsExactly(
@@ -322,6 +392,25 @@ class PlatformUpgradePreparationIT {
         .contains("variables.platform: must be a registered platform: demo")
         .contains("variables.targetVersion")
         .contains("variables.allowSteppingStones");
+  }
+
+  private String start(Map<String, Object> variables) {
+    ResponseEntity<RunView> started =
+        rest.postForEntity(
+            "/api/runs",
+            Map.of("runbook", "platform-upgrade", "variables", variables),
+            RunView.class);
+    assertThat(started.getStatusCode()).isEqualTo(HttpStatus.CREATED);
+    return started.getBody().id();
+  }
+
+  private RunView awaitEnd(String id) {
+    return await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> rest.getForObject("/api/runs/" + id, RunView.class),
+            run -> !run.state().equals("active"));
   }
 
   private RunView startAndAwait(Map<String, Object> variables) {
