@@ -51,6 +51,9 @@ class PlatformUpgradeIT {
 
   @Autowired TestRestTemplate rest;
 
+  /** Names of the tasks decided after the approval, in order. */
+  final List<String> laterTasks = new ArrayList<>();
+
   /** Runs are started by the test operator and approved by the test approver. */
   @BeforeEach
   void signIn() {
@@ -113,13 +116,16 @@ class PlatformUpgradeIT {
         (table, count) -> assertThat(after.get(table)).as(table).isGreaterThanOrEqualTo(count));
     assertThat(versions(platform)).containsExactly("1.1.0");
     assertThat(itemsNamed(platform, "accepted while waiting for approval")).isEqualTo(1);
+    assertThat(laterTasks).containsExactly("Sign off upgrade");
+    assertThat(run.currentElement()).isEqualTo("Upgraded");
   }
 
   @Test
   void twoHopUpgradeRunsTheCutoverPerHop() throws Exception {
     Deployment platform = deployments.get("twohops");
 
-    RunView run = upgrade("twohops", "1.2.0", () -> {});
+    // Nobody signs off: after the observation window the platform is verified again.
+    RunView run = upgrade("twohops", "1.2.0", () -> {}, Map.of("signOffWindow", "PT2S"), false);
 
     assertThat(run.state()).as(run.outcomeMessage()).isEqualTo("completed");
     assertThat(run.steps().stream().filter(s -> s.jobType().equals("upshift.git.checkout")).count())
@@ -174,34 +180,58 @@ class PlatformUpgradeIT {
         .contains("1.0.0");
     assertThat(tableChecksums(platform)).isEqualTo(checksums);
     assertThat(itemsNamed(platform, "accepted before the stop")).isEqualTo(1);
+    assertThat(laterTasks).containsExactly("Review rollback");
   }
 
   interface WhileWaiting {
     void run() throws Exception;
   }
 
-  /** Starts the upgrade, does {@code whileWaiting} at the approval, approves, waits for the end. */
+  /**
+   * Starts the upgrade, does {@code whileWaiting} at the approval, approves, then decides every
+   * later task (sign-off, rollback review) as the approver until the run ends.
+   */
   private RunView upgrade(String platform, String target, WhileWaiting whileWaiting)
       throws Exception {
+    return upgrade(platform, target, whileWaiting, Map.of(), true);
+  }
+
+  private RunView upgrade(
+      String platform,
+      String target,
+      WhileWaiting whileWaiting,
+      Map<String, Object> extra,
+      boolean decideLaterTasks)
+      throws Exception {
+    Map<String, Object> variables =
+        new java.util.HashMap<>(Map.of("platform", platform, "targetVersion", target));
+    variables.putAll(extra);
     ResponseEntity<RunView> started =
         rest.postForEntity(
             "/api/runs",
-            Map.of(
-                "runbook",
-                "platform-upgrade",
-                "variables",
-                Map.of("platform", platform, "targetVersion", target)),
+            Map.of("runbook", "platform-upgrade", "variables", variables),
             RunView.class);
     assertThat(started.getStatusCode()).isEqualTo(HttpStatus.CREATED);
     String id = started.getBody().id();
-    ApprovalTask task = Approvals.awaitTask(rest, id);
+    ApprovalTask approval = Approvals.awaitTask(rest, id);
     whileWaiting.run();
-    Approvals.decide(rest, task, "approve", "window now");
+    Approvals.decide(rest, approval, "approve", "window now");
+    java.util.Set<Long> decided = new java.util.HashSet<>(java.util.Set.of(approval.id()));
     return await()
         .atMost(Duration.ofMinutes(6))
         .pollInterval(Duration.ofMillis(500))
         .until(
-            () -> rest.getForObject("/api/runs/" + id, RunView.class),
+            () -> {
+              if (decideLaterTasks) {
+                for (ApprovalTask task : Approvals.waiting(rest, id)) {
+                  if (decided.add(task.id())) {
+                    laterTasks.add(task.name());
+                    Approvals.decide(rest, task, "approve", "checked");
+                  }
+                }
+              }
+              return rest.getForObject("/api/runs/" + id, RunView.class);
+            },
             run -> !run.state().equals("active"));
   }
 

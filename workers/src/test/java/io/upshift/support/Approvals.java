@@ -26,6 +26,13 @@ public final class Approvals {
             tasks -> tasks.length > 0)[0];
   }
 
+  /** The run's waiting tasks right now. */
+  public static java.util.List<ApprovalTask> waiting(TestRestTemplate rest, String runId) {
+    return java.util.List.of(
+        TestUsers.as(rest, TestUsers.VIEWER)
+            .getForObject("/api/approvals?runId=" + runId, ApprovalTask[].class));
+  }
+
   /** Decides a task as the test approver (never the requester, who is the test operator). */
   public static void decide(
       TestRestTemplate rest, ApprovalTask task, String decision, String comment) {
