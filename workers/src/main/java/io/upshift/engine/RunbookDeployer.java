@@ -5,7 +5,6 @@ import io.camunda.client.api.command.DeployResourceCommandStep1;
 import io.camunda.client.api.command.DeployResourceCommandStep1.DeployResourceCommandStep2;
 import io.camunda.client.api.response.DeploymentEvent;
 import io.camunda.client.api.response.Process;
-import io.camunda.client.api.response.Topology;
 import io.upshift.metrics.UpshiftMetrics;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.ApplicationArguments;
 import org.springframework.boot.ApplicationRunner;
 import org.springframework.core.Ordered;
@@ -26,10 +24,10 @@ import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
 import org.springframework.stereotype.Component;
 
 /**
- * At start-up: checks that the engine answers, then deploys every runbook (BPMN models and forms
- * under {@code bpmn/} on the classpath, i.e. the bpmn module) in one deployment and logs what the
- * engine made of them, and registers their run counters. Redeploying unchanged models keeps their
- * version, so restarts are cheap.
+ * At start-up (the engine already answered, see {@link EngineConnectionCheck}): deploys every
+ * runbook (BPMN models and forms under {@code bpmn/} on the classpath, i.e. the bpmn module) in one
+ * deployment, logs what the engine made of them, and registers their run counters. Redeploying
+ * unchanged models keeps their version, so restarts are cheap.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE)
@@ -39,57 +37,18 @@ class RunbookDeployer implements ApplicationRunner {
   private static final Logger log = LoggerFactory.getLogger(RunbookDeployer.class);
 
   private final CamundaClient client;
-  private final EngineProperties properties;
   private final DeployedRunbooks runbooks;
   private final UpshiftMetrics metrics;
-  private final String grpcAddress;
 
-  RunbookDeployer(
-      CamundaClient client,
-      EngineProperties properties,
-      DeployedRunbooks runbooks,
-      UpshiftMetrics metrics,
-      @Value("${camunda.client.grpc-address:(camunda.client default)}") String grpcAddress) {
+  RunbookDeployer(CamundaClient client, DeployedRunbooks runbooks, UpshiftMetrics metrics) {
     this.client = client;
-    this.properties = properties;
     this.runbooks = runbooks;
     this.metrics = metrics;
-    this.grpcAddress = grpcAddress;
   }
 
   @Override
   public void run(ApplicationArguments args) throws IOException {
-    awaitEngine();
     deploy();
-  }
-
-  private void awaitEngine() {
-    try {
-      Topology topology =
-          client.newTopologyRequest().requestTimeout(properties.connectTimeout()).send().join();
-      log.info(
-          "Engine reachable ({} mode) at {}: {} broker(s), gateway {}",
-          properties.mode().name().toLowerCase(),
-          grpcAddress,
-          topology.getBrokers().size(),
-          topology.getGatewayVersion());
-    } catch (RuntimeException e) {
-      throw new EngineUnavailableException(
-          "The Zeebe engine at "
-              + grpcAddress
-              + " did not answer within "
-              + properties.connectTimeout().toSeconds()
-              + " s ("
-              + properties.mode().name().toLowerCase()
-              + " mode): "
-              + rootMessage(e),
-          properties.mode() == EngineProperties.Mode.REMOTE
-              ? "Check camunda.client.grpc-address (and camunda.client.auth.* for a secured"
-                  + " cluster), that the cluster is up and reachable from here, or run with"
-                  + " upshift.engine.mode=embedded."
-              : "The embedded engine did not come up; see the log above.",
-          e);
-    }
   }
 
   private void deploy() throws IOException {
@@ -126,13 +85,5 @@ class RunbookDeployer implements ApplicationRunner {
     }
     runbooks.replace(versions);
     metrics.runbooksDeployed(versions.keySet());
-  }
-
-  private static String rootMessage(Throwable e) {
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
   }
 }

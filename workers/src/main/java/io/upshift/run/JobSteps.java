@@ -31,6 +31,10 @@ import org.springframework.stereotype.Component;
 public class JobSteps {
 
   public static final String RUN_ID = "runId";
+
+  /** Task header: the BPMN error code to throw when the step fails for good. */
+  public static final String ON_FAILURE = "upshift.onFailure";
+
   private static final Logger log = LoggerFactory.getLogger(JobSteps.class);
   private static final Duration BASE_BACKOFF = Duration.ofSeconds(5);
   private static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
@@ -61,6 +65,7 @@ public class JobSteps {
       throw e;
     } catch (StepFailure e) {
       end(job, stepId, StepOutcome.FAILED, e.getMessage(), started);
+      escalate(job, e.getMessage(), e);
       if (runId != null) {
         journal.incident(runId, job.getElementId() + ": " + e.getMessage());
       }
@@ -75,12 +80,28 @@ public class JobSteps {
           StepOutcome.FAILED,
           message + " (retries left: " + retriesLeft + ")",
           started);
+      if (retriesLeft == 0) {
+        escalate(job, message, e);
+      }
       if (retriesLeft == 0 && runId != null) {
         journal.incident(runId, job.getElementId() + ": " + message);
       }
       log.warn(
           "{} {} failed, {} retries left: {}", job.getType(), job.getKey(), retriesLeft, message);
       throw CamundaError.jobError(message, null, retriesLeft, backoff(job.getRetries()), e);
+    }
+  }
+
+  /**
+   * A task whose header {@value #ON_FAILURE} names an error code turns a hopeless failure (or its
+   * last retry) into that BPMN error, so the model can react, e.g. roll back after the point of no
+   * return, instead of stopping at an incident.
+   */
+  private static void escalate(ActivatedJob job, String message, Exception cause) {
+    String code = job.getCustomHeaders().get(ON_FAILURE);
+    if (code != null && !code.isBlank()) {
+      String failure = job.getElementId() + ": " + message;
+      throw CamundaError.bpmnError(code, failure, java.util.Map.of("failure", failure), cause);
     }
   }
 

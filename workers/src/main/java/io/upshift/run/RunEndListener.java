@@ -6,15 +6,19 @@ import io.camunda.client.api.response.ActivatedJob;
 import io.upshift.metrics.UpshiftMetrics;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Component;
 
 /**
  * End execution listener on every end event of a runbook ({@code upshift.run.end}): closes the run
- * in the journal. The model says how the run ended by setting {@code outcome} ({@code completed} or
- * {@code failed}; absent means completed) and optionally {@code outcomeMessage} on the path to the
- * end event. Counts the run's outcome and duration once, even when the listener job is redelivered.
+ * in the journal. The model says how the run ended by setting {@code outcome} ({@code completed},
+ * {@code failed}, {@code rejected} or {@code expired}; absent means completed) and optionally
+ * {@code outcomeMessage} on the path to the end event. Then publishes {@link RunEnded}. Counts the
+ * run's outcome and duration once, even when the listener job is redelivered.
  */
 @Component
 public class RunEndListener {
@@ -24,11 +28,14 @@ public class RunEndListener {
 
   private final RunJournal journal;
   private final Clock clock;
+  private final ApplicationEventPublisher events;
   private final UpshiftMetrics metrics;
 
-  RunEndListener(RunJournal journal, Clock clock, UpshiftMetrics metrics) {
+  RunEndListener(
+      RunJournal journal, Clock clock, ApplicationEventPublisher events, UpshiftMetrics metrics) {
     this.journal = journal;
     this.clock = clock;
+    this.events = events;
     this.metrics = metrics;
   }
 
@@ -38,30 +45,23 @@ public class RunEndListener {
       @Variable(name = "runId") String runId,
       @Variable(name = "outcome") String outcome,
       @Variable(name = "outcomeMessage") String outcomeMessage) {
+    Instant now = clock.instant();
     if (runId == null) {
       log.info("Instance {} ended outside any Upshift run", job.getProcessInstanceKey());
+      events.publishEvent(
+          new RunEnded(null, job.getProcessInstanceKey(), outcomeOf(null, outcome), now));
       return;
     }
-    RunState state =
-        outcome == null
-            ? RunState.COMPLETED
-            : RunState.outcome(outcome)
-                .orElseGet(
-                    () -> {
-                      log.warn(
-                          "Run {} ended with unknown outcome '{}', recorded as failed",
-                          runId,
-                          outcome);
-                      return RunState.FAILED;
-                    });
-    if (journal.ended(runId, state, outcomeMessage, job.getElementId(), clock.instant())) {
+    RunState state = outcomeOf(runId, outcome);
+    if (journal.ended(runId, state, outcomeMessage, job.getElementId(), now)) {
+      // Metric tags use underscores (rolled_back), the API's wire names dashes (rolled-back).
       journal
           .find(runId)
           .ifPresent(
               run ->
                   metrics.runFinished(
                       run.runbook(),
-                      state.wire(),
+                      state.name().toLowerCase(Locale.ROOT),
                       Duration.between(run.startedAt(), run.endedAt())));
     }
     log.info(
@@ -70,5 +70,18 @@ public class RunEndListener {
         state.wire(),
         job.getElementId(),
         outcomeMessage == null ? "" : ": " + outcomeMessage);
+    events.publishEvent(new RunEnded(runId, job.getProcessInstanceKey(), state, now));
+  }
+
+  private static RunState outcomeOf(String runId, String outcome) {
+    return outcome == null
+        ? RunState.COMPLETED
+        : RunState.outcome(outcome)
+            .orElseGet(
+                () -> {
+                  log.warn(
+                      "Run {} ended with unknown outcome '{}', recorded as failed", runId, outcome);
+                  return RunState.FAILED;
+                });
   }
 }

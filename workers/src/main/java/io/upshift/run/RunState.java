@@ -8,10 +8,16 @@ import java.util.Optional;
 public enum RunState {
   ACTIVE,
   COMPLETED,
-  FAILED;
+  FAILED,
+  /** An upgrade failed after the point of no return and the platform was put back. */
+  ROLLED_BACK,
+  /** An approver rejected the run at an approval task. */
+  REJECTED,
+  /** An approval task expired before anyone decided. */
+  EXPIRED;
 
   public String wire() {
-    return name().toLowerCase(Locale.ROOT);
+    return name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
   /** Outcomes a model may set in the {@code outcome} variable before an end event. */

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.camunda.client.annotation.JobWorker;
 import io.camunda.zeebe.model.bpmn.Bpmn;
 import io.camunda.zeebe.model.bpmn.BpmnModelInstance;
+import io.camunda.zeebe.model.bpmn.instance.UserTask;
 import io.camunda.zeebe.model.bpmn.instance.zeebe.ZeebeExecutionListener;
 import io.camunda.zeebe.model.bpmn.instance.zeebe.ZeebeTaskDefinition;
+import io.camunda.zeebe.model.bpmn.instance.zeebe.ZeebeUserTask;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Method;
@@ -30,11 +32,15 @@ import org.springframework.stereotype.Component;
 /**
  * The job types are a public contract: every type a runbook uses has exactly one worker, every
  * worker type is named {@code upshift.<capability>.<action>} and documented in docs/job-types.md.
+ * The one exception is the engine's own type for job-based user tasks, {@value #USER_TASK}, served
+ * by the approval inbox: a runbook uses it with every {@code bpmn:userTask} (without {@code
+ * zeebe:userTask}, which would make it a Camunda user task the embedded engine cannot complete).
  */
 class JobTypesContractTest {
 
   private static final Pattern TYPE = Pattern.compile("upshift\\.[a-z]+\\.[a-z][a-z-]*");
   private static final Path DOC = Path.of("../docs/job-types.md");
+  static final String USER_TASK = "io.camunda.zeebe:userTask";
 
   @Test
   void everyJobTypeInTheRunbooksHasAWorker() throws IOException {
@@ -53,12 +59,14 @@ class JobTypesContractTest {
   void everyWorkerIsNamedByConventionAndDocumented() throws IOException {
     String doc = Files.readString(DOC);
     Set<String> documented = new TreeSet<>();
-    Matcher m = Pattern.compile("`(upshift\\.[a-z.-]+)`").matcher(doc);
+    Matcher m = Pattern.compile("`(upshift\\.[a-z.-]+|" + USER_TASK + ")`").matcher(doc);
     while (m.find()) {
       documented.add(m.group(1));
     }
     for (var worker : workers().entrySet()) {
-      assertThat(worker.getKey()).as("job type of " + worker.getValue()).matches(TYPE);
+      if (!worker.getKey().equals(USER_TASK)) {
+        assertThat(worker.getKey()).as("job type of " + worker.getValue()).matches(TYPE);
+      }
       assertThat(documented)
           .as("%s (%s) must be documented in %s", worker.getKey(), worker.getValue(), DOC)
           .contains(worker.getKey());
@@ -78,6 +86,15 @@ class JobTypesContractTest {
       }
       for (ZeebeExecutionListener l : model.getModelElementsByType(ZeebeExecutionListener.class)) {
         usedBy.computeIfAbsent(l.getType(), k -> new TreeSet<>()).add(resource.getFilename());
+      }
+      for (UserTask task : model.getModelElementsByType(UserTask.class)) {
+        assertThat(task.getSingleExtensionElement(ZeebeUserTask.class))
+            .as(
+                "%s in %s is a Camunda user task (zeebe:userTask), which the embedded engine"
+                    + " cannot complete; model it as a job-based user task",
+                task.getId(), resource.getFilename())
+            .isNull();
+        usedBy.computeIfAbsent(USER_TASK, k -> new TreeSet<>()).add(resource.getFilename());
       }
     }
     return usedBy;

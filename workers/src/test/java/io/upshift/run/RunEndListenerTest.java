@@ -25,7 +25,10 @@ class RunEndListenerTest {
   private final RunJournal journal = journal();
   private final RunEndListener listener =
       new RunEndListener(
-          journal, clock, new UpshiftMetrics(registry, () -> journal, () -> ApprovalBacklog.NONE));
+          journal,
+          clock,
+          event -> {},
+          new UpshiftMetrics(registry, () -> journal, () -> ApprovalBacklog.NONE));
   private final ActivatedJob job = mock(ActivatedJob.class);
 
   RunEndListenerTest() {

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
 import io.upshift.run.RunView;
+import io.upshift.support.TestUsers;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -15,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
@@ -31,7 +33,11 @@ import org.springframework.http.ResponseEntity;
 @AutoConfigureObservability
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-    properties = {"upshift.engine.port=0", "upshift.data-dir=target/it-data/health-check"})
+    properties = {
+      "upshift.engine.port=0",
+      "upshift.data-dir=target/it-data/health-check",
+      TestUsers.PROFILE
+    })
 class HealthCheckRunIT {
 
   static HttpServer server;
@@ -39,6 +45,12 @@ class HealthCheckRunIT {
   static final AtomicInteger flakyCalls = new AtomicInteger();
 
   @Autowired TestRestTemplate rest;
+
+  /** Every API call as a user who may start runs and read them. */
+  @BeforeEach
+  void signIn() {
+    rest = TestUsers.as(rest, TestUsers.OPERATOR);
+  }
 
   @BeforeAll
   static void startServer() throws IOException {

@@ -1,0 +1,279 @@
+package io.upshift.approval;
+
+import io.camunda.client.CamundaClient;
+import io.camunda.client.api.command.ClientStatusException;
+import io.grpc.Status;
+import io.upshift.metrics.UpshiftMetrics;
+import io.upshift.run.FieldError;
+import io.upshift.run.InvalidInputException;
+import io.upshift.run.RunEnded;
+import io.upshift.run.RunService;
+import io.upshift.run.RunState;
+import io.upshift.run.RunView;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.event.EventListener;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Service;
+
+/**
+ * The approval inbox: stores the user tasks the engine hands out, takes decisions (with separation
+ * of duties: whoever requested a run does not approve it), completes the task in the engine with
+ * the outcome variables, and keeps the audit trail.
+ *
+ * <p>Why an open task can disappear from the engine: an interrupting timer (expiry) or the run
+ * ending on another path cancels it, and the engine tells no worker. Upshift closes such tasks when
+ * the run ends ({@link RunEnded}: {@code expired} if the run ended expired, else {@code cancelled})
+ * and when the engine answers NOT_FOUND to a decision.
+ */
+@Service
+public class ApprovalService {
+
+  /** Variables set on the process when a task is decided; documented in docs/job-types.md. */
+  static final String APPROVED = "approved";
+
+  static final String APPROVED_BY = "approvedBy";
+  static final String APPROVAL_COMMENT = "approvalComment";
+  static final String APPROVED_PLAN_HASH = "approvedPlanHash";
+  static final int MAX_COMMENT = 2000;
+
+  private static final Logger log = LoggerFactory.getLogger(ApprovalService.class);
+
+  private final ApprovalInbox inbox;
+  private final ApprovalAudit audit;
+  private final RunService runs;
+  private final CamundaClient client;
+  private final Clock clock;
+
+  private final UpshiftMetrics metrics;
+
+  ApprovalService(
+      ApprovalInbox inbox,
+      ApprovalAudit audit,
+      RunService runs,
+      CamundaClient client,
+      Clock clock,
+      UpshiftMetrics metrics) {
+    this.metrics = metrics;
+    this.inbox = inbox;
+    this.audit = audit;
+    this.runs = runs;
+    this.client = client;
+    this.clock = clock;
+  }
+
+  /** Idempotent by job key: false when the task is already in the inbox. */
+  boolean store(NewTask task) {
+    return inbox.store(task, clock.instant());
+  }
+
+  public Optional<ApprovalTask> find(long id) {
+    return inbox.find(id).map(task -> task.withAudit(audit.forTask(id)));
+  }
+
+  public List<ApprovalTask> list(Optional<ApprovalState> state, Optional<String> runId, int limit) {
+    return inbox.list(state, runId, limit);
+  }
+
+  /**
+   * Decides a waiting task as {@code user}. The inbox row is claimed first (a conditional update),
+   * then the engine's job is completed; if the engine refuses, the claim is undone, so the inbox
+   * never shows a decision the engine did not take.
+   */
+  public ApprovalTask decide(long id, DecisionRequest request, String user) {
+    ApprovalState decision = validate(request);
+    String comment = request.comment() == null ? null : request.comment().strip();
+    ApprovalTask task =
+        inbox
+            .find(id)
+            .orElseThrow(
+                () ->
+                    new ApprovalRefusedException(
+                        HttpStatus.NOT_FOUND, "Not found", "No approval task with id " + id));
+    if (!task.waiting()) {
+      throw notOpen(task);
+    }
+    Optional<String> requester =
+        Optional.ofNullable(task.runId()).flatMap(runs::find).map(RunView::requestedBy);
+    if (requester.isPresent() && requester.get().equals(user)) {
+      throw new ApprovalRefusedException(
+          HttpStatus.FORBIDDEN,
+          "Separation of duties",
+          "User '"
+              + user
+              + "' requested run "
+              + task.runId()
+              + " and may not decide its approval task; another approver must.");
+    }
+    Instant now = clock.instant();
+    if (!inbox.decide(id, decision, user, comment, now)) {
+      throw notOpen(inbox.find(id).orElse(task));
+    }
+    try {
+      client
+          .newCompleteCommand(task.jobKey())
+          .variables(outcome(task, decision, user, comment))
+          .send()
+          .join();
+    } catch (ClientStatusException e) {
+      if (e.getStatusCode() == Status.Code.NOT_FOUND) {
+        inbox.closeTask(id, ApprovalState.CANCELLED, now);
+        audit.append(
+            task,
+            ApprovalState.CANCELLED,
+            ApprovalAudit.SYSTEM,
+            "the engine no longer had the task when " + user + " decided " + decision.wire(),
+            now);
+        log.info("Approval task {} was no longer open in the engine; closed as cancelled", id);
+        throw new ApprovalRefusedException(
+            HttpStatus.CONFLICT,
+            "Task no longer open",
+            "The engine no longer has approval task "
+                + id
+                + " (its run moved on, e.g. the expiry timer fired); nothing was decided.");
+      }
+      inbox.reopen(id, decision);
+      throw engineUnavailable(id, e);
+    } catch (RuntimeException e) {
+      inbox.reopen(id, decision);
+      throw engineUnavailable(id, e);
+    }
+    audit.append(task, decision, user, comment, now);
+    Duration waited = Duration.between(task.createdAt(), now);
+    if (decision == ApprovalState.APPROVED) {
+      metrics.approvalGranted(task.runbook(), waited);
+    } else {
+      metrics.approvalRejected(task.runbook(), waited);
+    }
+    log.info(
+        "Approval task {} of run {} {} by {} (plan {})",
+        id,
+        task.runId(),
+        decision.wire(),
+        user,
+        task.planHash());
+    return find(id).orElseThrow();
+  }
+
+  /** The non-interrupting reminder timer fired: stamps the instance's waiting tasks. */
+  int remind(long processInstanceKey) {
+    return inbox.reminded(processInstanceKey, clock.instant());
+  }
+
+  /**
+   * The run ended: tasks still waiting were cancelled by the engine with it (an expiry timer or
+   * another path). They must not stay open in the inbox.
+   */
+  @EventListener
+  public void runEnded(RunEnded ended) {
+    ApprovalState closed =
+        ended.state() == RunState.EXPIRED ? ApprovalState.EXPIRED : ApprovalState.CANCELLED;
+    for (ApprovalTask task : inbox.waitingIn(ended.processInstanceKey())) {
+      if (inbox.close(task.id(), closed, ended.at())) {
+        if (closed == ApprovalState.EXPIRED) {
+          metrics.approvalExpired(task.runbook(), Duration.between(task.createdAt(), ended.at()));
+        }
+        audit.append(
+            task,
+            closed,
+            ApprovalAudit.SYSTEM,
+            "run ended " + ended.state().wire() + " before a decision",
+            ended.at());
+        log.info("Approval task {} of run {} closed as {}", task.id(), task.runId(), closed.wire());
+      }
+    }
+  }
+
+  /** The embedded engine started without state: no waiting task exists there any more. */
+  void engineStartedEmpty() {
+    Instant now = clock.instant();
+    int closed = 0;
+    for (ApprovalTask task : inbox.allWaiting()) {
+      if (inbox.close(task.id(), ApprovalState.CANCELLED, now)) {
+        audit.append(
+            task,
+            ApprovalState.CANCELLED,
+            ApprovalAudit.SYSTEM,
+            "the embedded engine restarted without state; its run cannot continue",
+            now);
+        closed++;
+      }
+    }
+    if (closed > 0) {
+      log.warn(
+          "{} approval task(s) closed as cancelled: the embedded engine restarted and lost them"
+              + " with their runs",
+          closed);
+    }
+  }
+
+  private static Map<String, Object> outcome(
+      ApprovalTask task, ApprovalState decision, String user, String comment) {
+    Map<String, Object> variables = new LinkedHashMap<>();
+    variables.put(APPROVED, decision == ApprovalState.APPROVED);
+    variables.put(APPROVED_BY, user);
+    variables.put(APPROVAL_COMMENT, comment == null ? "" : comment);
+    variables.put(APPROVED_PLAN_HASH, task.planHash() == null ? "" : task.planHash());
+    return variables;
+  }
+
+  private static ApprovalState validate(DecisionRequest request) {
+    if (request == null) {
+      throw new InvalidInputException(
+          List.of(new FieldError("body", "is required: {\"decision\": \"approve\"|\"reject\"}")));
+    }
+    List<FieldError> errors = new ArrayList<>();
+    ApprovalState decision = null;
+    if ("approve".equals(request.decision())) {
+      decision = ApprovalState.APPROVED;
+    } else if ("reject".equals(request.decision())) {
+      decision = ApprovalState.REJECTED;
+    } else {
+      errors.add(
+          new FieldError(
+              "decision",
+              request.decision() == null
+                  ? "is required: approve or reject"
+                  : "'" + request.decision() + "' is not one of approve, reject"));
+    }
+    if (request.comment() != null && request.comment().length() > MAX_COMMENT) {
+      errors.add(new FieldError("comment", "may have at most " + MAX_COMMENT + " characters"));
+    }
+    if (!errors.isEmpty()) {
+      throw new InvalidInputException(errors);
+    }
+    return decision;
+  }
+
+  private static ApprovalRefusedException notOpen(ApprovalTask task) {
+    return new ApprovalRefusedException(
+        HttpStatus.CONFLICT,
+        "Task not open",
+        "Approval task "
+            + task.id()
+            + " is "
+            + task.state()
+            + (task.decidedBy() == null ? "" : " (by " + task.decidedBy() + ")")
+            + "; only waiting tasks can be decided.");
+  }
+
+  private static ApprovalRefusedException engineUnavailable(long id, RuntimeException e) {
+    log.warn("Completing approval task {} failed: {}", id, e.getMessage());
+    return new ApprovalRefusedException(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        "Engine unavailable",
+        "The engine did not take the decision on task "
+            + id
+            + " ("
+            + e.getMessage()
+            + "); the task stays open, try again.");
+  }
+}

@@ -1,0 +1,72 @@
+package io.upshift.backup;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.StreamType;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a command inside a container (argument array, no shell) and streams its stdout to an output
+ * stream: how dumps are taken with the database image's own client, no host client needed.
+ */
+final class ContainerExec {
+
+  private static final int STDERR_LIMIT = 4000;
+
+  private ContainerExec() {}
+
+  /** Exit code and (bounded) stderr of a finished command. */
+  record Result(long exitCode, String stderr) {}
+
+  static Result run(
+      DockerClient docker,
+      String container,
+      List<String> command,
+      OutputStream stdout,
+      long timeoutMinutes)
+      throws InterruptedException {
+    String exec =
+        docker
+            .execCreateCmd(container)
+            .withCmd(command.toArray(String[]::new))
+            .withAttachStdout(true)
+            .withAttachStderr(true)
+            .exec()
+            .getId();
+    StringBuilder stderr = new StringBuilder();
+    ResultCallback.Adapter<Frame> callback =
+        new ResultCallback.Adapter<>() {
+          @Override
+          public void onNext(Frame frame) {
+            if (frame.getStreamType() == StreamType.STDOUT
+                || frame.getStreamType() == StreamType.RAW) {
+              try {
+                stdout.write(frame.getPayload());
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            } else if (stderr.length() < STDERR_LIMIT) {
+              stderr.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
+            }
+          }
+        };
+    docker.execStartCmd(exec).exec(callback);
+    if (!callback.awaitCompletion(timeoutMinutes, TimeUnit.MINUTES)) {
+      throw new IllegalStateException(
+          String.join(" ", command)
+              + " in "
+              + container
+              + " did not finish within "
+              + timeoutMinutes
+              + " min");
+    }
+    Long exit = docker.inspectExecCmd(exec).exec().getExitCodeLong();
+    return new Result(exit == null ? -1 : exit, stderr.toString().strip());
+  }
+}

@@ -1,0 +1,56 @@
+package io.upshift.config;
+
+import io.camunda.client.annotation.JobWorker;
+import io.camunda.client.api.response.ActivatedJob;
+import io.upshift.platform.InstalledPlatform;
+import io.upshift.platform.PlatformJob;
+import io.upshift.platform.PlatformOperations;
+import io.upshift.run.JobSteps;
+import io.upshift.run.StepFailure;
+import java.nio.file.Path;
+import java.util.Map;
+import org.springframework.stereotype.Component;
+
+/**
+ * {@code upshift.config.migrate}: after the checkout, migrates the platform's .env to the release
+ * now checked out: renames deprecated variables (keeping their values), adds new required ones with
+ * their defaults; idempotent. The .env from before the upgrade is kept in the run's backup.
+ */
+@Component
+public class MigrateConfigWorker {
+
+  private final PlatformOperations platforms;
+  private final JobSteps steps;
+
+  MigrateConfigWorker(PlatformOperations platforms, JobSteps steps) {
+    this.platforms = platforms;
+    this.steps = steps;
+  }
+
+  @JobWorker(
+      type = "upshift.config.migrate",
+      timeout = 5 * 60 * 1000,
+      fetchVariables = {"platform"})
+  public Map<String, Object> migrate(ActivatedJob job) {
+    return steps.run(
+        job,
+        () -> {
+          PlatformJob target = PlatformJob.of(job, false);
+          InstalledPlatform installed = platforms.installed(target.platform());
+          String envName =
+              installed.descriptor().compose().envFile() == null
+                  ? ".env"
+                  : installed.descriptor().compose().envFile();
+          Path env = installed.registration().workingDirectory().resolve(envName);
+          EnvMigration.Result result =
+              EnvMigration.rewrite(installed.descriptor(), env, target.runId());
+          if (!result.missing().isEmpty()) {
+            throw new StepFailure(
+                "The .env lacks variables the release requires and has no default for: "
+                    + String.join(", ", result.missing()));
+          }
+          return Map.<String, Object>of("configChanges", result.changes());
+        },
+        out -> "config " + out.get("configChanges"));
+  }
+}

@@ -1,0 +1,28 @@
+package io.upshift.plan;
+
+import java.util.List;
+
+/**
+ * What an upgrade will do, as shown for approval and re-checked before the cutover. Everything that
+ * would change the outcome is in here, so its hash binds an approval to it.
+ */
+public record UpgradePlan(
+    String platform,
+    String repository,
+    String fromVersion,
+    String toVersion,
+    List<PlannedHop> hops) {
+
+  /** One hop of the path: the release to check out and what it brings. */
+  public record PlannedHop(
+      String from,
+      String to,
+      String commit,
+      List<String> images,
+      List<PlannedMigration> migrations,
+      List<String> newVariables,
+      List<String> renamedVariables) {}
+
+  /** A migration script the hop applies, with the SHA-256 of its content. */
+  public record PlannedMigration(String script, String sha256) {}
+}

@@ -1,0 +1,275 @@
+package io.upshift.plan;
+
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.upshift.platform.DescriptorException;
+import io.upshift.platform.DescriptorReader;
+import io.upshift.platform.PlatformDescriptor;
+import io.upshift.platform.PlatformRegistry;
+import io.upshift.platform.Release;
+import io.upshift.platform.ReleaseRepository;
+import io.upshift.platform.UpgradePaths;
+import io.upshift.platform.Version;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.stereotype.Service;
+
+/**
+ * Computes the upgrade plan of a registered platform: the current release (checked out in its
+ * working directory), the releases in its repository and their policies give the path of hops; each
+ * hop lists the images, migrations (with checksums) and configuration changes it brings.
+ */
+@Service
+public class UpgradePlanner {
+
+  static final String PATH_FORBIDDEN = "UPGRADE_PATH_FORBIDDEN";
+  static final String UNKNOWN_RELEASE = "UNKNOWN_RELEASE";
+  private static final Pattern IMAGE_REFERENCE =
+      Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?}");
+  private static final ObjectMapper CANONICAL =
+      JsonMapper.builder()
+          .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
+          .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+          .build();
+
+  private final PlatformRegistry registry;
+  private final Path repositories;
+
+  UpgradePlanner(PlatformRegistry registry, @Value("${upshift.data-dir}") Path dataDir) {
+    this.registry = registry;
+    this.repositories = dataDir.resolve("repositories");
+  }
+
+  public UpgradePlan plan(String platform, String target, boolean allowSteppingStones) {
+    PlatformRegistry.Registration registration =
+        registry
+            .find(platform)
+            .orElseThrow(
+                () ->
+                    new DescriptorException(
+                        "Unknown platform '" + platform + "'; registered: " + registry.names()));
+    Version current = currentVersion(registration);
+    Version wanted = Version.parse(target);
+    try (ReleaseRepository repository =
+        ReleaseRepository.open(
+            registration.repository(), repositories.resolve(platform + ".git"))) {
+      List<Release> releases = repository.releases();
+      Map<Version, Release> byVersion = new LinkedHashMap<>();
+      releases.forEach(r -> byVersion.put(r.version(), r));
+      if (!byVersion.containsKey(wanted)) {
+        throw new PlanRefusedException(
+            UNKNOWN_RELEASE,
+            "There is no release "
+                + wanted
+                + " in "
+                + registration.repository()
+                + "; releases: "
+                + String.join(", ", releases.stream().map(Release::tag).toList()));
+      }
+      Map<Version, PlatformDescriptor> descriptors = new LinkedHashMap<>();
+      Map<Version, Predicate<Version>> accepts = new LinkedHashMap<>();
+      for (Release release : releases) {
+        if (release.version().compareTo(current) > 0 && release.version().compareTo(wanted) <= 0) {
+          PlatformDescriptor d = repository.descriptor(release);
+          descriptors.put(release.version(), d);
+          accepts.put(release.version(), d::acceptsUpgradeFrom);
+        }
+      }
+      List<UpgradePaths.Hop> hops =
+          UpgradePaths.shortest(current, wanted, List.copyOf(byVersion.keySet()), accepts)
+              .orElseThrow(() -> noPath(current, wanted, descriptors.get(wanted)));
+      if (hops.size() > 1 && !allowSteppingStones) {
+        throw new PlanRefusedException(
+            PATH_FORBIDDEN,
+            "Upgrading "
+                + platform
+                + " from "
+                + current
+                + " directly to "
+                + wanted
+                + " skips required versions ("
+                + wanted
+                + " accepts upgrades from "
+                + descriptors.get(wanted).upgrade().from()
+                + "); the allowed path is "
+                + describe(current, hops)
+                + ". Start the upgrade with stepping stones allowed, or to "
+                + hops.get(0).to()
+                + " first.");
+      }
+      List<UpgradePlan.PlannedHop> planned = new ArrayList<>();
+      for (UpgradePaths.Hop hop : hops) {
+        planned.add(
+            hop(
+                repository,
+                byVersion.get(hop.from()),
+                byVersion.get(hop.to()),
+                descriptors.get(hop.to())));
+      }
+      return new UpgradePlan(
+          platform, registration.repository(), current.toString(), wanted.toString(), planned);
+    }
+  }
+
+  /** SHA-256 of the plan's canonical JSON: the same plan always hashes the same. */
+  public static String hash(UpgradePlan plan) {
+    try {
+      byte[] json = CANONICAL.writeValueAsBytes(plan);
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(json));
+    } catch (IOException | NoSuchAlgorithmException e) {
+      throw new IllegalStateException("Cannot hash the plan", e);
+    }
+  }
+
+  static String describe(Version current, List<UpgradePaths.Hop> hops) {
+    StringBuilder path = new StringBuilder(current.toString());
+    hops.forEach(h -> path.append(" -> ").append(h.to()));
+    return path.toString();
+  }
+
+  private PlanRefusedException noPath(Version current, Version wanted, PlatformDescriptor target) {
+    if (wanted.compareTo(current) <= 0) {
+      return new PlanRefusedException(
+          PATH_FORBIDDEN,
+          "The platform is at "
+              + current
+              + "; "
+              + wanted
+              + " is not newer (downgrades are rollbacks, not upgrades)");
+    }
+    return new PlanRefusedException(
+        PATH_FORBIDDEN,
+        "No allowed upgrade path from "
+            + current
+            + " to "
+            + wanted
+            + ": "
+            + wanted
+            + " accepts upgrades from "
+            + (target == null ? "[]" : target.upgrade().from())
+            + " and no chain of releases leads there from "
+            + current);
+  }
+
+  private Version currentVersion(PlatformRegistry.Registration registration) {
+    Path descriptor = registration.workingDirectory().resolve("upshift.yaml");
+    try {
+      return DescriptorReader.read(Files.readString(descriptor), descriptor.toString()).version();
+    } catch (IOException e) {
+      throw new DescriptorException(
+          "Cannot read the current release from "
+              + descriptor
+              + ": "
+              + e.getMessage()
+              + ". Is the platform checked out in its working directory?",
+          e);
+    }
+  }
+
+  private UpgradePlan.PlannedHop hop(
+      ReleaseRepository repository, Release from, Release to, PlatformDescriptor descriptor) {
+    Set<String> migrationsBefore = new TreeSet<>();
+    if (from != null && descriptor.database() != null) {
+      migrationsBefore.addAll(
+          repository.files(from, descriptor.database().migrations().location()).keySet());
+    }
+    List<UpgradePlan.PlannedMigration> migrations = new ArrayList<>();
+    if (descriptor.database() != null) {
+      repository.files(to, descriptor.database().migrations().location()).entrySet().stream()
+          .filter(e -> !migrationsBefore.contains(e.getKey()))
+          .sorted(Map.Entry.comparingByKey())
+          .forEach(
+              e ->
+                  migrations.add(
+                      new UpgradePlan.PlannedMigration(e.getKey(), sha256(e.getValue()))));
+    }
+    List<String> newVariables =
+        descriptor.config() == null || descriptor.config().newRequired() == null
+            ? List.of()
+            : descriptor.config().newRequired().stream()
+                .map(PlatformDescriptor.RequiredVariable::name)
+                .toList();
+    List<String> renamed =
+        descriptor.config() == null || descriptor.config().deprecated() == null
+            ? List.of()
+            : descriptor.config().deprecated().stream()
+                .map(d -> d.name() + " -> " + d.replacedBy())
+                .toList();
+    return new UpgradePlan.PlannedHop(
+        from == null ? null : from.tag(),
+        to.tag(),
+        to.commit(),
+        images(repository, to, descriptor),
+        migrations,
+        newVariables,
+        renamed);
+  }
+
+  /** Image references of the release's compose file, with ${VAR:-default} defaults applied. */
+  @SuppressWarnings("unchecked")
+  static List<String> images(
+      ReleaseRepository repository, Release release, PlatformDescriptor descriptor) {
+    String compose =
+        repository
+            .read(release, descriptor.compose().file())
+            .orElseThrow(
+                () ->
+                    new DescriptorException(
+                        release.tag() + " has no compose file " + descriptor.compose().file()));
+    try {
+      Map<String, Object> file = new YAMLMapper().readValue(compose, Map.class);
+      Map<String, Object> services = (Map<String, Object>) file.getOrDefault("services", Map.of());
+      Set<String> images = new TreeSet<>();
+      for (Object service : services.values()) {
+        if (service instanceof Map<?, ?> s && s.get("image") instanceof String image) {
+          images.add(defaults(image));
+        }
+      }
+      return List.copyOf(images);
+    } catch (IOException e) {
+      throw new DescriptorException(
+          descriptor.compose().file()
+              + " at "
+              + release.tag()
+              + " is not valid YAML: "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  private static String defaults(String image) {
+    Matcher m = IMAGE_REFERENCE.matcher(image);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      m.appendReplacement(
+          out, Matcher.quoteReplacement(m.group(2) == null ? "${" + m.group(1) + "}" : m.group(2)));
+    }
+    m.appendTail(out);
+    return out.toString();
+  }
+
+  private static String sha256(byte[] content) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

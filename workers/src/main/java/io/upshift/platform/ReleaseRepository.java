@@ -1,0 +1,186 @@
+package io.upshift.platform;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.transport.RefSpec;
+import org.eclipse.jgit.treewalk.TreeWalk;
+import org.eclipse.jgit.treewalk.filter.PathFilter;
+
+/**
+ * A platform's deployment repository (one tag per release), read through a bare mirror that Upshift
+ * keeps under its data directory. Reading releases never touches the platform's working directory.
+ */
+public class ReleaseRepository implements AutoCloseable {
+
+  private static final List<RefSpec> MIRROR =
+      List.of(new RefSpec("+refs/heads/*:refs/heads/*"), new RefSpec("+refs/tags/*:refs/tags/*"));
+
+  private final String url;
+  private final Git mirror;
+
+  private ReleaseRepository(String url, Git mirror) {
+    this.url = url;
+    this.mirror = mirror;
+  }
+
+  /** Opens (cloning on first use) the mirror of {@code url} in {@code cacheDir} and fetches. */
+  public static ReleaseRepository open(String url, Path cacheDir) {
+    try {
+      Git git;
+      if (Files.isDirectory(cacheDir.resolve("objects"))) {
+        git = Git.open(cacheDir.toFile());
+      } else {
+        Files.createDirectories(cacheDir);
+        git = Git.init().setBare(true).setDirectory(cacheDir.toFile()).call();
+      }
+      // Forced: a moved tag must be seen (the plan hash then changes), never silently kept.
+      git.fetch().setRemote(url).setRefSpecs(MIRROR).setRemoveDeletedRefs(true).call();
+      return new ReleaseRepository(url, git);
+    } catch (IOException | GitAPIException e) {
+      throw new DescriptorException(
+          "Cannot read the platform repository " + url + ": " + e.getMessage(), e);
+    }
+  }
+
+  public String url() {
+    return url;
+  }
+
+  /** Every tag that names a version, oldest version first. */
+  public List<Release> releases() {
+    try {
+      List<Release> releases = new ArrayList<>();
+      Repository repo = mirror.getRepository();
+      for (Ref tag : repo.getRefDatabase().getRefsByPrefix(Constants.R_TAGS)) {
+        String name = tag.getName().substring(Constants.R_TAGS.length());
+        if (Version.isVersion(name)) {
+          releases.add(new Release(Version.parse(name), name, commitOf(tag).name()));
+        }
+      }
+      releases.sort(Comparator.comparing(Release::version));
+      return releases;
+    } catch (IOException e) {
+      throw new DescriptorException("Cannot list the tags of " + url + ": " + e.getMessage(), e);
+    }
+  }
+
+  public Optional<Release> release(Version version) {
+    return releases().stream().filter(r -> r.version().equals(version)).findFirst();
+  }
+
+  /** A file's text at a release, or empty when the release does not have it. */
+  public Optional<String> read(Release release, String path) {
+    return Optional.ofNullable(files(release, path).get(path))
+        .map(bytes -> new String(bytes, StandardCharsets.UTF_8));
+  }
+
+  /** Files at or under {@code path} (a file or a folder) at a release, by path, in tree order. */
+  public Map<String, byte[]> files(Release release, String path) {
+    Repository repo = mirror.getRepository();
+    try (RevWalk walk = new RevWalk(repo);
+        TreeWalk tree = new TreeWalk(repo)) {
+      RevCommit commit = walk.parseCommit(ObjectId.fromString(release.commit()));
+      tree.addTree(commit.getTree());
+      tree.setRecursive(true);
+      tree.setFilter(PathFilter.create(path));
+      Map<String, byte[]> files = new LinkedHashMap<>();
+      while (tree.next()) {
+        files.put(tree.getPathString(), repo.open(tree.getObjectId(0)).getBytes());
+      }
+      return files;
+    } catch (IOException e) {
+      throw new DescriptorException(
+          "Cannot read " + path + " at " + release.tag() + " of " + url + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Writes the files under {@code folder} at a release into {@code target} (created), paths
+   * relative to {@code folder}; e.g. a release's migrations for Flyway.
+   */
+  public void extract(Release release, String folder, Path target) throws IOException {
+    Files.createDirectories(target);
+    for (Map.Entry<String, byte[]> file : files(release, folder).entrySet()) {
+      Path out =
+          target
+              .resolve(file.getKey().substring(folder.length()).replaceFirst("^/", ""))
+              .normalize();
+      if (!out.startsWith(target)) {
+        throw new DescriptorException(
+            file.getKey() + " at " + release.tag() + " escapes " + folder);
+      }
+      Files.createDirectories(out.getParent());
+      Files.write(out, file.getValue());
+    }
+  }
+
+  public PlatformDescriptor descriptor(Release release) {
+    String source = "upshift.yaml at " + release.tag();
+    String text =
+        read(release, "upshift.yaml")
+            .orElseThrow(
+                () -> new DescriptorException(source + ": the release has no upshift.yaml"));
+    PlatformDescriptor descriptor = DescriptorReader.read(text, source);
+    if (!descriptor.version().equals(release.version())) {
+      throw new DescriptorException(
+          source
+              + ": platform.version is "
+              + descriptor.platform().version()
+              + " but the tag is "
+              + release.tag());
+    }
+    return descriptor;
+  }
+
+  /**
+   * Makes {@code directory} a checkout of the release (cloning it on first use, keeping untracked
+   * files such as .env): what a deployment repository looks like on the platform's host.
+   */
+  public void checkout(Release release, Path directory) {
+    try {
+      Git work;
+      if (Files.isDirectory(directory.resolve(".git"))) {
+        work = Git.open(directory.toFile());
+      } else {
+        Files.createDirectories(directory);
+        work = Git.init().setDirectory(directory.toFile()).call();
+      }
+      try (work) {
+        work.fetch()
+            .setRemote(mirror.getRepository().getDirectory().toURI().toString())
+            .setRefSpecs(new RefSpec("+refs/tags/*:refs/tags/*"))
+            .call();
+        work.checkout().setName(release.commit()).setForced(true).call();
+      }
+    } catch (IOException | GitAPIException e) {
+      throw new DescriptorException(
+          "Cannot check out " + release.tag() + " into " + directory + ": " + e.getMessage(), e);
+    }
+  }
+
+  private ObjectId commitOf(Ref tag) throws IOException {
+    Ref peeled = mirror.getRepository().getRefDatabase().peel(tag);
+    return peeled.getPeeledObjectId() != null ? peeled.getPeeledObjectId() : peeled.getObjectId();
+  }
+
+  @Override
+  public void close() {
+    mirror.close();
+  }
+}

@@ -1,0 +1,287 @@
+package io.upshift.preflight;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.exception.NotFoundException;
+import io.upshift.compose.ComposeCli;
+import io.upshift.compose.ComposeException;
+import io.upshift.compose.DockerClients;
+import io.upshift.config.EnvMigration;
+import io.upshift.migration.FlywayMigrator;
+import io.upshift.plan.UpgradePlan;
+import io.upshift.platform.InstalledPlatform;
+import io.upshift.platform.PlatformDescriptor;
+import io.upshift.platform.PlatformRegistry;
+import io.upshift.platform.Release;
+import io.upshift.platform.ReleaseRepository;
+import io.upshift.platform.Version;
+import io.upshift.run.StepFailure;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.stereotype.Service;
+
+/**
+ * Checks, before anything is touched, that the upgrade can go through: Docker and the database
+ * answer, there is room for the backup, the configuration the target needs is there (or has a
+ * default), the target compose file is valid with the migrated configuration, the target images are
+ * present or pullable, and which migrations are pending on the live database.
+ */
+@Service
+public class PreflightService {
+
+  /** Room the backup needs beyond the database's own size (dumps are usually smaller). */
+  static final long BACKUP_MARGIN_BYTES = 100L * 1024 * 1024;
+
+  private final PlatformRegistry registry;
+  private final Path dataDir;
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  PreflightService(PlatformRegistry registry, @Value("${upshift.data-dir}") Path dataDir) {
+    this.registry = registry;
+    this.dataDir = dataDir;
+  }
+
+  public record Check(String name, boolean ok, String detail) {}
+
+  /**
+   * @param configChanges what the configuration migration will do: {@code add NAME=default}, {@code
+   *     rename OLD -> NEW}
+   */
+  public record Report(
+      List<Check> checks,
+      List<String> configChanges,
+      List<String> pendingMigrations,
+      long databaseBytes) {
+
+    public boolean passed() {
+      return checks.stream().allMatch(Check::ok);
+    }
+
+    public String failures() {
+      return String.join(
+          "; ",
+          checks.stream().filter(c -> !c.ok()).map(c -> c.name() + ": " + c.detail()).toList());
+    }
+  }
+
+  public Report check(String platform, UpgradePlan plan) throws IOException, InterruptedException {
+    PlatformRegistry.Registration registration =
+        registry
+            .find(platform)
+            .orElseThrow(() -> new StepFailure("Unknown platform '" + platform + "'"));
+    InstalledPlatform installed = InstalledPlatform.load(platform, registration);
+    List<Check> checks = new ArrayList<>();
+
+    try (DockerClient docker = DockerClients.local()) {
+      checks.add(new Check("docker", true, "engine " + docker.versionCmd().exec().getVersion()));
+    } catch (RuntimeException e) {
+      checks.add(
+          new Check("docker", false, "the Docker engine does not answer: " + e.getMessage()));
+    }
+
+    long databaseBytes = -1;
+    try (Connection c =
+            DriverManager.getConnection(
+                installed.jdbcUrl(), installed.databaseUser(), installed.databasePassword());
+        ResultSet rs =
+            c.createStatement().executeQuery("SELECT pg_database_size(current_database())")) {
+      rs.next();
+      databaseBytes = rs.getLong(1);
+      checks.add(
+          new Check(
+              "database", true, installed.jdbcUrl() + " answers, " + databaseBytes + " bytes"));
+    } catch (SQLException e) {
+      checks.add(
+          new Check(
+              "database", false, installed.jdbcUrl() + " does not answer: " + e.getMessage()));
+    }
+
+    Path backups = dataDir.resolve("backups");
+    Files.createDirectories(backups);
+    long free = Files.getFileStore(backups).getUsableSpace();
+    long needed = Math.max(databaseBytes, 0) + BACKUP_MARGIN_BYTES;
+    checks.add(
+        new Check(
+            "disk",
+            free >= needed,
+            free + " bytes free in " + backups + ", backup needs about " + needed));
+
+    Map<String, String> env = new LinkedHashMap<>(installed.env().values());
+    List<String> changes = new ArrayList<>();
+    List<String> missing = new ArrayList<>();
+    List<String> pending = List.of();
+    try (ReleaseRepository repository =
+        ReleaseRepository.open(
+            registration.repository(),
+            dataDir.resolve("repositories").resolve(platform + ".git"))) {
+      Release last = null;
+      PlatformDescriptor lastDescriptor = null;
+      for (UpgradePlan.PlannedHop hop : plan.hops()) {
+        Release release =
+            repository
+                .release(Version.parse(hop.to()))
+                .orElseThrow(() -> new StepFailure("Release " + hop.to() + " is gone"));
+        PlatformDescriptor target = repository.descriptor(release);
+        EnvMigration.Result result = EnvMigration.apply(target, env);
+        changes.addAll(result.changes());
+        missing.addAll(result.missing());
+        last = release;
+        lastDescriptor = target;
+      }
+      checks.add(
+          missing.isEmpty()
+              ? new Check(
+                  "configuration",
+                  true,
+                  changes.isEmpty() ? "nothing to change" : String.join(", ", changes))
+              : new Check(
+                  "configuration",
+                  false,
+                  "variables required by the target but missing from the platform's .env, with no default: "
+                      + String.join(", ", missing)
+                      + ". Add them to "
+                      + registration.workingDirectory().resolve(".env")
+                      + " and start again."));
+      if (missing.isEmpty()) {
+        checks.add(composeFileCheck(repository, last, lastDescriptor, env));
+      }
+      checks.addAll(imageChecks(plan));
+      if (lastDescriptor.database() != null && databaseBytes >= 0) {
+        Path folder = Files.createTempDirectory("upshift-preflight-migrations");
+        try {
+          repository.extract(last, lastDescriptor.database().migrations().location(), folder);
+          pending =
+              FlywayMigrator.pending(
+                  new FlywayMigrator.Target(
+                      installed.jdbcUrl(),
+                      installed.databaseUser(),
+                      installed.databasePassword(),
+                      folder,
+                      lastDescriptor.database().migrations().historyTable()));
+          checks.add(
+              new Check(
+                  "migrations", true, pending.size() + " pending: " + String.join(", ", pending)));
+        } catch (RuntimeException e) {
+          checks.add(
+              new Check(
+                  "migrations",
+                  false,
+                  "Flyway cannot read the migration state: " + e.getMessage()));
+        } finally {
+          try (var paths = Files.walk(folder)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+              Files.delete(p);
+            }
+          }
+        }
+      }
+    }
+    return new Report(checks, changes, pending, databaseBytes);
+  }
+
+  /** {@code compose config -q} on the target compose file with the migrated configuration. */
+  private Check composeFileCheck(
+      ReleaseRepository repository,
+      Release release,
+      PlatformDescriptor descriptor,
+      Map<String, String> env)
+      throws IOException {
+    Path dir = Files.createTempDirectory("upshift-preflight-compose");
+    try {
+      String file = descriptor.compose().file();
+      Files.write(dir.resolve(file), repository.files(release, file).get(file));
+      StringBuilder text = new StringBuilder();
+      env.forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
+      Files.writeString(dir.resolve(".env"), text);
+      ComposeCli.detect()
+          .run(dir, "upshift-preflight", file, Duration.ofMinutes(1), List.of("config", "-q"));
+      return new Check(
+          "compose file",
+          true,
+          file + " of " + release.tag() + " is valid with the migrated configuration");
+    } catch (ComposeException e) {
+      return new Check("compose file", false, e.getMessage());
+    } finally {
+      try (var paths = Files.walk(dir)) {
+        for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.delete(p);
+        }
+      }
+    }
+  }
+
+  /** Every image of every hop is present locally or its registry has the tag. */
+  private List<Check> imageChecks(UpgradePlan plan) throws InterruptedException {
+    List<Check> checks = new ArrayList<>();
+    List<String> images =
+        plan.hops().stream().flatMap(h -> h.images().stream()).distinct().toList();
+    try (DockerClient docker = DockerClients.local()) {
+      for (String image : images) {
+        try {
+          docker.inspectImageCmd(image).exec();
+          checks.add(new Check("image " + image, true, "present"));
+        } catch (NotFoundException e) {
+          checks.add(registryHas(image));
+        }
+      }
+    } catch (IOException e) {
+      checks.add(new Check("images", false, "cannot inspect images: " + e.getMessage()));
+    }
+    return checks;
+  }
+
+  /** Asks the image's registry for the tag's manifest (HTTP for loopback registries). */
+  private Check registryHas(String image) throws InterruptedException {
+    int slash = image.indexOf('/');
+    int colon = image.lastIndexOf(':');
+    if (slash < 0 || colon < slash) {
+      return new Check(
+          "image " + image, false, "not present locally, and not a registry/name:tag reference");
+    }
+    String host = image.substring(0, slash);
+    String name = image.substring(slash + 1, colon);
+    String tag = image.substring(colon + 1);
+    boolean loopback = host.startsWith("localhost") || host.startsWith("127.");
+    URI uri =
+        URI.create(
+            (loopback ? "http://" : "https://") + host + "/v2/" + name + "/manifests/" + tag);
+    try {
+      HttpResponse<Void> response =
+          http.send(
+              HttpRequest.newBuilder(uri)
+                  .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                  .header(
+                      "Accept",
+                      "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json")
+                  .timeout(Duration.ofSeconds(10))
+                  .build(),
+              HttpResponse.BodyHandlers.discarding());
+      return response.statusCode() == 200
+          ? new Check("image " + image, true, "pullable from " + host)
+          : new Check(
+              "image " + image,
+              false,
+              "not present locally and " + host + " answered " + response.statusCode());
+    } catch (IOException e) {
+      return new Check(
+          "image " + image,
+          false,
+          "not present locally and " + host + " is unreachable: " + e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,208 @@
+package io.upshift.verify;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.upshift.platform.InstalledPlatform;
+import io.upshift.platform.PlatformDescriptor;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.springframework.stereotype.Service;
+
+/**
+ * Verifies an upgraded platform against its descriptor (seed 001's verify_upgrade.sh and seed 003's
+ * verification script, done properly): health checks, smoke requests (including a write), the
+ * database, data invariants, protected tables against the counts at the stop, required indexes, and
+ * a scan of the services' logs for errors.
+ */
+@Service
+public class PlatformVerification {
+
+  static final Pattern LOG_ERRORS =
+      Pattern.compile("(?i)\\b(ERROR|FATAL|CRITICAL|PANIC|Traceback)\\b");
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final HttpCheckService http;
+  private final HttpClient client =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  PlatformVerification(HttpCheckService http) {
+    this.http = http;
+  }
+
+  /** One verification result: a named check, passed or not, and what was seen. */
+  public record Result(String check, boolean passed, String detail) {}
+
+  public List<Result> verify(
+      InstalledPlatform installed, Map<String, Long> countsAtStop, Map<String, String> logs)
+      throws InterruptedException {
+    PlatformDescriptor d = installed.descriptor();
+    List<Result> results = new ArrayList<>();
+    for (PlatformDescriptor.HttpExpectation check : nullSafe(d.healthChecks())) {
+      List<io.upshift.run.FieldError> errors = new ArrayList<>();
+      HttpCheck parsed =
+          HttpCheck.parse(
+              Map.of(
+                  "url",
+                  installed.env().substitute(check.url()),
+                  "expectedStatus",
+                  check.expectStatus() == null ? 200 : check.expectStatus(),
+                  "attempts",
+                  5,
+                  "backoffSeconds",
+                  1),
+              "healthChecks." + check.name() + ".",
+              errors);
+      if (parsed == null) {
+        results.add(new Result("health " + check.name(), false, errors.toString()));
+        continue;
+      }
+      HttpCheckResult r = http.check(parsed);
+      results.add(new Result("health " + check.name(), r.healthy(), r.summary()));
+    }
+    for (PlatformDescriptor.SmokeTest smoke : nullSafe(d.smokeTests())) {
+      results.add(smoke(installed, smoke));
+    }
+    try (Connection c =
+        DriverManager.getConnection(
+            installed.jdbcUrl(), installed.databaseUser(), installed.databasePassword())) {
+      results.add(new Result("database", true, installed.jdbcUrl() + " answers"));
+      for (PlatformDescriptor.Invariant invariant : nullSafe(d.dataInvariants())) {
+        int rows = 0;
+        try (ResultSet rs = c.createStatement().executeQuery(invariant.sql())) {
+          while (rs.next() && rows < 1000) {
+            rows++;
+          }
+        }
+        results.add(
+            new Result(
+                "invariant " + invariant.name(),
+                rows == 0,
+                rows == 0 ? "holds" : rows + " violating rows"));
+      }
+      for (String table : nullSafe(d.protectedTables())) {
+        Long before = countsAtStop.get(table);
+        long now;
+        try (ResultSet rs =
+            c.createStatement()
+                .executeQuery(
+                    "SELECT count(*) FROM public.\"" + table.replace("\"", "\"\"") + "\"")) {
+          rs.next();
+          now = rs.getLong(1);
+        }
+        boolean ok = before == null || now >= before;
+        results.add(
+            new Result(
+                "rows " + table,
+                ok,
+                now
+                    + " rows"
+                    + (before == null ? " (new table)" : ", " + before + " at the stop")));
+      }
+      for (PlatformDescriptor.IndexRef index : nullSafe(d.requiredIndexes())) {
+        try (PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT 1 FROM pg_indexes WHERE schemaname = 'public' AND tablename = ? AND indexname = ?")) {
+          ps.setString(1, index.table());
+          ps.setString(2, index.name());
+          try (ResultSet rs = ps.executeQuery()) {
+            boolean exists = rs.next();
+            results.add(
+                new Result(
+                    "index " + index.name(),
+                    exists,
+                    exists ? "exists on " + index.table() : "missing on " + index.table()));
+          }
+        }
+      }
+    } catch (SQLException e) {
+      results.add(new Result("database", false, installed.jdbcUrl() + ": " + e.getMessage()));
+    }
+    for (Map.Entry<String, String> log : logs.entrySet()) {
+      List<String> errors =
+          log.getValue().lines().filter(l -> LOG_ERRORS.matcher(l).find()).limit(3).toList();
+      results.add(
+          new Result(
+              "log " + log.getKey(),
+              errors.isEmpty(),
+              errors.isEmpty() ? "no errors" : String.join(" | ", errors)));
+    }
+    return results;
+  }
+
+  private Result smoke(InstalledPlatform installed, PlatformDescriptor.SmokeTest smoke)
+      throws InterruptedException {
+    String url = installed.env().substitute(smoke.url());
+    String method = smoke.method() == null ? "GET" : smoke.method();
+    try {
+      HttpRequest.Builder request =
+          HttpRequest.newBuilder(URI.create(url))
+              .timeout(Duration.ofSeconds(15))
+              .method(
+                  method,
+                  smoke.body() == null
+                      ? HttpRequest.BodyPublishers.noBody()
+                      : HttpRequest.BodyPublishers.ofString(smoke.body()));
+      if (smoke.headers() != null) {
+        smoke.headers().forEach(request::header);
+      }
+      HttpResponse<String> response =
+          client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      int expected = smoke.expectStatus() == null ? 200 : smoke.expectStatus();
+      if (response.statusCode() != expected) {
+        return new Result(
+            "smoke " + smoke.name(),
+            false,
+            method
+                + " "
+                + url
+                + " answered "
+                + response.statusCode()
+                + " (expected "
+                + expected
+                + ")");
+      }
+      if (smoke.expectJson() != null && !smoke.expectJson().isEmpty()) {
+        JsonNode body = JSON.readTree(response.body());
+        for (Map.Entry<String, Object> e : smoke.expectJson().entrySet()) {
+          JsonNode value = body.get(e.getKey());
+          if (value == null || !value.asText().equals(String.valueOf(e.getValue()))) {
+            return new Result(
+                "smoke " + smoke.name(),
+                false,
+                method
+                    + " "
+                    + url
+                    + ": "
+                    + e.getKey()
+                    + " is "
+                    + value
+                    + ", expected "
+                    + e.getValue());
+          }
+        }
+      }
+      return new Result(
+          "smoke " + smoke.name(), true, method + " " + url + " answered " + response.statusCode());
+    } catch (IOException e) {
+      return new Result(
+          "smoke " + smoke.name(), false, method + " " + url + " failed: " + e.getMessage());
+    }
+  }
+
+  private static <T> List<T> nullSafe(List<T> list) {
+    return list == null ? List.of() : list;
+  }
+}
