@@ -7,7 +7,6 @@ import io.upshift.metrics.UpshiftMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.ApplicationEventPublisher;
@@ -54,14 +53,13 @@ public class RunEndListener {
     }
     RunState state = outcomeOf(runId, outcome);
     if (journal.ended(runId, state, outcomeMessage, job.getElementId(), now)) {
-      // Metric tags use underscores (rolled_back), the API's wire names dashes (rolled-back).
       journal
           .find(runId)
           .ifPresent(
               run ->
                   metrics.runFinished(
                       run.runbook(),
-                      state.name().toLowerCase(Locale.ROOT),
+                      state.metricTag(),
                       Duration.between(run.startedAt(), run.endedAt())));
     }
     log.info(

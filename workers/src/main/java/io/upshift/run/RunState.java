@@ -20,6 +20,11 @@ public enum RunState {
     return name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
+  /** The outcome as a metric tag: Prometheus labels use underscores (rolled_back). */
+  public String metricTag() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
   /** Outcomes a model may set in the {@code outcome} variable before an end event. */
   static Optional<RunState> outcome(String value) {
     return Arrays.stream(values()).filter(s -> s != ACTIVE && s.wire().equals(value)).findFirst();

@@ -86,7 +86,7 @@ class RunEndListenerTest {
   void everyWayARunCanEndIsAnOutcomeTheMetricsKnow() {
     for (RunState state : RunState.values()) {
       if (state != RunState.ACTIVE) {
-        assertThat(UpshiftMetrics.RUN_OUTCOMES).contains(state.wire());
+        assertThat(UpshiftMetrics.RUN_OUTCOMES).contains(state.metricTag());
       }
     }
   }
