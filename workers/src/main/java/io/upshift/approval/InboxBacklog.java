@@ -39,10 +39,12 @@ class InboxBacklog implements ApprovalBacklog {
 
   @Override
   public Duration oldestWait() {
+    // min() of no rows is NULL; read it as a nullable column rather than a required value.
     OffsetDateTime oldest =
         jdbc.sql("SELECT min(created_at) FROM approval_task WHERE state = 'waiting'")
-            .query(OffsetDateTime.class)
-            .single();
+            .query((rs, row) -> rs.getObject(1, OffsetDateTime.class))
+            .list()
+            .get(0);
     return oldest == null ? Duration.ZERO : Duration.between(oldest.toInstant(), clock.instant());
   }
 }

@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.camunda.client.CamundaClient;
 import io.upshift.run.RunView;
+import io.upshift.support.TestUsers;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -43,7 +44,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
       "upshift.engine.port=0",
       "upshift.data-dir=target/it-data/metrics",
       // a fresh journal: the run gauges count what this test does, nothing left from earlier
-      "spring.datasource.url=jdbc:h2:mem:metrics-it;DB_CLOSE_DELAY=-1"
+      "spring.datasource.url=jdbc:h2:mem:metrics-it;DB_CLOSE_DELAY=-1",
+      TestUsers.PROFILE
     })
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RunMetricsIT {
@@ -56,6 +58,7 @@ class RunMetricsIT {
   private static final Set<String> PROMETHEUS_SERIES = Set.of("up");
 
   @Autowired TestRestTemplate rest;
+
   @Autowired CamundaClient client;
   @Autowired JdbcClient jdbc;
 
@@ -65,6 +68,8 @@ class RunMetricsIT {
 
   @BeforeAll
   void runOnePassingOneFailingAndOneStuckRun() throws IOException {
+    // Runs are started by the test operator; the scrape endpoint stays open.
+    rest = TestUsers.as(rest, TestUsers.OPERATOR);
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/ready", exchange -> answer(exchange, 200, "ready"));
     server.createContext("/down", exchange -> answer(exchange, 503, "database unreachable"));
