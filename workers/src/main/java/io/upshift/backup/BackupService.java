@@ -10,6 +10,7 @@ import io.upshift.platform.InstalledPlatform;
 import io.upshift.platform.PlatformDescriptor;
 import io.upshift.platform.PlatformRegistry;
 import io.upshift.run.StepFailure;
+import io.upshift.storage.FileTrees;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -197,7 +198,7 @@ public class BackupService {
     // that looks complete.
     long startedNanos = System.nanoTime();
     Path partial = directory.resolveSibling(id + ".partial");
-    deleteRecursively(partial);
+    FileTrees.deleteRecursively(partial);
     Files.createDirectories(partial);
     List<BackupManifest.BackupFile> files = new ArrayList<>();
     try (DockerClient docker = DockerClients.local()) {
@@ -336,7 +337,7 @@ public class BackupService {
     return new BackupManifest.BackupFile(name, "config", Files.size(target), sha256(target));
   }
 
-  private static String runningContainer(DockerClient docker, String project, String service) {
+  static String runningContainer(DockerClient docker, String project, String service) {
     List<Container> containers =
         docker
             .listContainersCmd()
@@ -350,7 +351,7 @@ public class BackupService {
               + service
               + "' of compose project '"
               + project
-              + "' is not running; a backup needs it."
+              + "' is not running; backups and restores need it."
               + " Start it (compose up -d "
               + service
               + ") and retry the job.");
@@ -393,16 +394,6 @@ public class BackupService {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
-    }
-  }
-
-  private static void deleteRecursively(Path dir) throws IOException {
-    if (Files.exists(dir)) {
-      try (var paths = Files.walk(dir)) {
-        for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-          Files.delete(p);
-        }
-      }
     }
   }
 }

@@ -15,6 +15,7 @@ import io.upshift.platform.Release;
 import io.upshift.platform.ReleaseRepository;
 import io.upshift.platform.Version;
 import io.upshift.run.StepFailure;
+import io.upshift.storage.FileTrees;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -186,7 +187,7 @@ public class RehearsalService {
                       + e.getMessage(),
                   e);
             } finally {
-              deleteRecursively(folder);
+              FileTrees.deleteRecursively(folder);
             }
           }
         }
@@ -357,14 +358,6 @@ public class RehearsalService {
       return counts;
     } catch (SQLException e) {
       throw new IllegalStateException("Cannot count rows at " + url + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static void deleteRecursively(Path dir) throws IOException {
-    try (var paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
     }
   }
 }

@@ -2,7 +2,6 @@ package io.upshift.backup;
 
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.model.Container;
 import io.upshift.compose.DockerClients;
 import io.upshift.platform.EnvFile;
 import io.upshift.platform.InstalledPlatform;
@@ -82,7 +81,7 @@ public class RollbackService {
     // 2. The database from the newest backup.
     try (DockerClient docker = DockerClients.local()) {
       String db =
-          container(
+          BackupService.runningContainer(
               docker, installed.registration().composeProject(), installed.database().service());
       String user = installed.databaseUser();
       String name = installed.databaseName();
@@ -202,25 +201,6 @@ public class RollbackService {
     }
     m.appendTail(out);
     return out.toString();
-  }
-
-  private static String container(DockerClient docker, String project, String service) {
-    List<Container> containers =
-        docker
-            .listContainersCmd()
-            .withLabelFilter(
-                Map.of(
-                    "com.docker.compose.project", project, "com.docker.compose.service", service))
-            .exec();
-    if (containers.isEmpty()) {
-      throw new StepFailure(
-          "The database service '"
-              + service
-              + "' of '"
-              + project
-              + "' is not running; start it to restore");
-    }
-    return containers.get(0).getId();
   }
 
   private static void exec(DockerClient docker, String container, List<String> command)

@@ -15,6 +15,7 @@ import io.upshift.platform.Release;
 import io.upshift.platform.ReleaseRepository;
 import io.upshift.platform.Version;
 import io.upshift.run.StepFailure;
+import io.upshift.storage.FileTrees;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -183,11 +184,7 @@ public class PreflightService {
                   false,
                   "Flyway cannot read the migration state: " + e.getMessage()));
         } finally {
-          try (var paths = Files.walk(folder)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-              Files.delete(p);
-            }
-          }
+          FileTrees.deleteRecursively(folder);
         }
       }
     }
@@ -217,11 +214,7 @@ public class PreflightService {
     } catch (ComposeException e) {
       return new Check("compose file", false, e.getMessage());
     } finally {
-      try (var paths = Files.walk(dir)) {
-        for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-          Files.delete(p);
-        }
-      }
+      FileTrees.deleteRecursively(dir);
     }
   }
 
