@@ -45,7 +45,8 @@ import org.springframework.test.context.DynamicPropertySource;
     })
 class PlatformUpgradeIT {
 
-  static final List<String> PLATFORMS = List.of("onehop", "twohops", "failhealth", "failsmoke");
+  static final List<String> PLATFORMS =
+      List.of("onehop", "twohops", "failhealth", "failsmoke", "failmigration");
   static final Map<String, Deployment> deployments = new TreeMap<>();
   static ReleaseRepository releases;
 
@@ -146,6 +147,44 @@ class PlatformUpgradeIT {
   @Test
   void releaseWhoseSmokeWriteFailsIsRolledBack() throws Exception {
     assertRolledBack("failsmoke", "1.1.1-fail-smoke", "VerifyPlatform");
+  }
+
+  /**
+   * The faulty migration passes the rehearsal (the poison row is gone then) and meets the poison
+   * row on the real database, inserted while the run waits for approval: the cutover fails half way
+   * through its migrations and the platform is rolled back with that row kept.
+   */
+  @Test
+  void migrationThatFailsOnTheRealDatabaseIsRolledBack() throws Exception {
+    Deployment platform = deployments.get("failmigration");
+    execute(platform, "DELETE FROM items WHERE sku = 'POISON-SKU-TOO-LONG-0001'");
+    Map<String, String> checksums = new TreeMap<>();
+
+    RunView run =
+        upgrade(
+            "failmigration",
+            "1.1.1-fail-migration",
+            () -> {
+              execute(
+                  platform,
+                  "INSERT INTO items (sku, name, quantity) VALUES ('POISON-SKU-ADDED-AFTER-REHEARSAL', 'late poison', 1)");
+              checksums.putAll(settledChecksums(platform));
+            });
+
+    assertThat(run.state()).as(run.outcomeMessage()).isEqualTo("rolled-back");
+    assertThat(run.outcomeMessage()).contains("ApplyMigrations").contains("3.2");
+    assertThat(summary(run, "upshift.backup.rehearse")).contains("1.1.1-fail-migration");
+    platform.checkout("1.0.0");
+    assertThat(platform.awaitHealthy(platform.allServices(), Duration.ofSeconds(30)))
+        .allSatisfy((s, state) -> assertThat(state).isEqualTo("healthy"));
+    assertThat(tableChecksums(platform)).isEqualTo(checksums);
+  }
+
+  private static void execute(Deployment platform, String sql) throws Exception {
+    try (Connection c = platform.connect();
+        Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
   }
 
   private void assertRolledBack(String name, String target, String failingStep) throws Exception {
