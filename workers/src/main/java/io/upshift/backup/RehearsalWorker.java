@@ -1,7 +1,5 @@
 package io.upshift.backup;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.camunda.client.annotation.JobWorker;
 import io.camunda.client.api.response.ActivatedJob;
 import io.camunda.client.exception.CamundaError;
@@ -25,9 +23,6 @@ public class RehearsalWorker {
 
   static final String JOB_TYPE = "upshift.backup.rehearse";
   static final String REHEARSAL_FAILED = "REHEARSAL_FAILED";
-  private static final ObjectMapper JSON =
-      new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-
   private final RehearsalService service;
   private final JobSteps steps;
 
@@ -50,7 +45,7 @@ public class RehearsalWorker {
               || vars.get("plan") == null) {
             throw new StepFailure(JOB_TYPE + " needs the variables platform, plan and runId");
           }
-          UpgradePlan plan = JSON.convertValue(vars.get("plan"), UpgradePlan.class);
+          UpgradePlan plan = UpgradePlan.fromVariable(vars.get("plan"));
           try {
             RehearsalService.Rehearsal r = service.rehearse(platform, runId, plan);
             Map<String, Object> out = new LinkedHashMap<>();

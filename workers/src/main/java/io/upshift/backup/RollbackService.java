@@ -85,36 +85,9 @@ public class RollbackService {
               docker, installed.registration().composeProject(), installed.database().service());
       String user = installed.databaseUser();
       String name = installed.databaseName();
-      exec(
-          docker,
-          db,
-          List.of(
-              "psql",
-              "-U",
-              user,
-              "-d",
-              "postgres",
-              "-v",
-              "ON_ERROR_STOP=1",
-              "-c",
-              "DROP DATABASE IF EXISTS \"" + name.replace("\"", "\"\"") + "\" WITH (FORCE)"));
-      exec(
-          docker,
-          db,
-          List.of(
-              "psql",
-              "-U",
-              user,
-              "-d",
-              "postgres",
-              "-v",
-              "ON_ERROR_STOP=1",
-              "-c",
-              "CREATE DATABASE \""
-                  + name.replace("\"", "\"\"")
-                  + "\" OWNER \""
-                  + user.replace("\"", "\"\"")
-                  + "\""));
+      String database = quoteIdentifier(name);
+      psql(docker, db, user, "DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+      psql(docker, db, user, "CREATE DATABASE " + database + " OWNER " + quoteIdentifier(user));
       BackupManifest.BackupFile dump = BackupService.dumpOf(restorePoint);
       docker
           .copyArchiveToContainerCmd(db)
@@ -201,6 +174,19 @@ public class RollbackService {
     }
     m.appendTail(out);
     return out.toString();
+  }
+
+  /** One SQL statement through psql in the database container, connected to {@code postgres}. */
+  private static void psql(DockerClient docker, String container, String user, String sql)
+      throws InterruptedException {
+    exec(
+        docker,
+        container,
+        List.of("psql", "-U", user, "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c", sql));
+  }
+
+  private static String quoteIdentifier(String name) {
+    return "\"" + name.replace("\"", "\"\"") + "\"";
   }
 
   private static void exec(DockerClient docker, String container, List<String> command)

@@ -1,7 +1,5 @@
 package io.upshift.compose;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.model.PullResponseItem;
@@ -28,9 +26,6 @@ import org.springframework.stereotype.Component;
 public class PullImagesWorker {
 
   private static final Logger log = LoggerFactory.getLogger(PullImagesWorker.class);
-  private static final ObjectMapper JSON =
-      new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-
   private final JobSteps steps;
 
   PullImagesWorker(JobSteps steps) {
@@ -46,8 +41,7 @@ public class PullImagesWorker {
         job,
         () -> {
           PlatformJob target = PlatformJob.of(job, true);
-          UpgradePlan plan =
-              JSON.convertValue(job.getVariablesAsMap().get("plan"), UpgradePlan.class);
+          UpgradePlan plan = UpgradePlan.fromVariable(job.getVariablesAsMap().get("plan"));
           UpgradePlan.PlannedHop hop =
               plan.hops().stream()
                   .filter(h -> h.to().equals(target.hop()))

@@ -1,5 +1,7 @@
 package io.upshift.plan;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
 
 /**
@@ -12,6 +14,14 @@ public record UpgradePlan(
     String fromVersion,
     String toVersion,
     List<PlannedHop> hops) {
+
+  private static final ObjectMapper JSON =
+      new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  /** The plan as a later step reads it back from the {@code plan} process variable. */
+  public static UpgradePlan fromVariable(Object variable) {
+    return JSON.convertValue(variable, UpgradePlan.class);
+  }
 
   /** One hop of the path: the release to check out and what it brings. */
   public record PlannedHop(

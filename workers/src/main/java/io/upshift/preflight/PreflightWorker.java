@@ -1,7 +1,5 @@
 package io.upshift.preflight;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.camunda.client.annotation.JobWorker;
 import io.camunda.client.api.response.ActivatedJob;
 import io.camunda.client.exception.CamundaError;
@@ -23,9 +21,6 @@ public class PreflightWorker {
 
   static final String JOB_TYPE = "upshift.preflight.check";
   static final String PREFLIGHT_FAILED = "PREFLIGHT_FAILED";
-  private static final ObjectMapper JSON =
-      new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-
   private final PreflightService service;
   private final JobSteps steps;
 
@@ -48,8 +43,7 @@ public class PreflightWorker {
           }
           PreflightService.Report report;
           try {
-            report =
-                service.check(platform, JSON.convertValue(vars.get("plan"), UpgradePlan.class));
+            report = service.check(platform, UpgradePlan.fromVariable(vars.get("plan")));
           } catch (DescriptorException e) {
             throw new StepFailure(e.getMessage(), e);
           }
