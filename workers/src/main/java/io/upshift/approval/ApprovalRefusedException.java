@@ -7,7 +7,7 @@ import org.springframework.http.HttpStatus;
  * decider requested the run ({@link HttpStatus#FORBIDDEN}), or the engine did not answer ({@link
  * HttpStatus#SERVICE_UNAVAILABLE}). The message says which, for the problem detail.
  */
-class ApprovalRefusedException extends RuntimeException {
+public class ApprovalRefusedException extends RuntimeException {
 
   private final HttpStatus status;
   private final String title;
@@ -18,11 +18,11 @@ class ApprovalRefusedException extends RuntimeException {
     this.title = title;
   }
 
-  HttpStatus status() {
+  public HttpStatus status() {
     return status;
   }
 
-  String title() {
+  public String title() {
     return title;
   }
 }

@@ -3,6 +3,7 @@ package io.upshift.approval;
 import io.camunda.client.CamundaClient;
 import io.camunda.client.api.command.ClientStatusException;
 import io.grpc.Status;
+import io.upshift.audit.AuditLog;
 import io.upshift.metrics.UpshiftMetrics;
 import io.upshift.run.FieldError;
 import io.upshift.run.InvalidInputException;
@@ -52,6 +53,7 @@ public class ApprovalService {
   private final RunService runs;
   private final CamundaClient client;
   private final Clock clock;
+  private final AuditLog auditLog;
 
   private final UpshiftMetrics metrics;
 
@@ -61,8 +63,10 @@ public class ApprovalService {
       RunService runs,
       CamundaClient client,
       Clock clock,
-      UpshiftMetrics metrics) {
+      UpshiftMetrics metrics,
+      AuditLog auditLog) {
     this.metrics = metrics;
+    this.auditLog = auditLog;
     this.inbox = inbox;
     this.audit = audit;
     this.runs = runs;
@@ -104,6 +108,11 @@ public class ApprovalService {
     Optional<String> requester =
         Optional.ofNullable(task.runId()).flatMap(runs::find).map(RunView::requestedBy);
     if (requester.isPresent() && requester.get().equals(user)) {
+      auditLog.record(
+          user,
+          "approval.refused",
+          String.valueOf(id),
+          "requester of run " + task.runId() + " tried to " + request.decision());
       throw new ApprovalRefusedException(
           HttpStatus.FORBIDDEN,
           "Separation of duties",
@@ -147,6 +156,15 @@ public class ApprovalService {
       throw engineUnavailable(id, e);
     }
     audit.append(task, decision, user, comment, now);
+    auditLog.record(
+        user,
+        "approval." + decision.wire(),
+        String.valueOf(id),
+        "run "
+            + task.runId()
+            + ", plan "
+            + task.planHash()
+            + (comment == null || comment.isEmpty() ? "" : ": " + comment));
     Duration waited = Duration.between(task.createdAt(), now);
     if (decision == ApprovalState.APPROVED) {
       metrics.approvalGranted(task.runbook(), waited);

@@ -2,6 +2,7 @@ package io.upshift.run;
 
 import io.camunda.client.CamundaClient;
 import io.camunda.client.api.response.ProcessInstanceEvent;
+import io.upshift.audit.AuditLog;
 import io.upshift.engine.DeployedRunbooks;
 import io.upshift.metrics.UpshiftMetrics;
 import java.time.Clock;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -34,6 +36,7 @@ public class RunService {
   private final Map<String, RunbookInputValidator> validators = new HashMap<>();
   private final Clock clock;
   private final UpshiftMetrics metrics;
+  private final AuditLog audit;
 
   RunService(
       CamundaClient client,
@@ -41,7 +44,9 @@ public class RunService {
       RunJournal journal,
       List<RunbookInputValidator> validators,
       Clock clock,
-      UpshiftMetrics metrics) {
+      UpshiftMetrics metrics,
+      AuditLog audit) {
+    this.audit = audit;
     this.client = client;
     this.runbooks = runbooks;
     this.journal = journal;
@@ -69,6 +74,7 @@ public class RunService {
               .join();
       journal.instanceStarted(runId, instance.getProcessInstanceKey());
       metrics.runStarted(request.runbook());
+      audit.record(requestedBy, "run.start", runId, describe(request));
       log.info(
           "Run {} started: {} v{} as instance {}",
           runId,
@@ -81,6 +87,23 @@ public class RunService {
       throw new EngineRefusedException(runId, e);
     }
     return journal.find(runId).orElseThrow();
+  }
+
+  /** What the audit trail says about a started run: the runbook and its scalar inputs. */
+  private static String describe(StartRunRequest request) {
+    StringBuilder text = new StringBuilder(request.runbook());
+    if (request.variables() != null) {
+      new TreeMap<>(request.variables())
+          .forEach(
+              (name, value) -> {
+                if (value instanceof String
+                    || value instanceof Number
+                    || value instanceof Boolean) {
+                  text.append(' ').append(name).append('=').append(value);
+                }
+              });
+    }
+    return text.toString();
   }
 
   public Optional<RunView> find(String runId) {

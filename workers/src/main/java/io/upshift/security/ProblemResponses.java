@@ -38,7 +38,7 @@ class ProblemResponses implements AuthenticationEntryPoint, AccessDeniedHandler 
         response,
         HttpStatus.UNAUTHORIZED,
         "Authentication required",
-        "Send HTTP Basic credentials of a configured user (upshift.security.users).");
+        "Send HTTP Basic credentials or a bearer token of a configured user (upshift.security.users).");
   }
 
   @Override

@@ -4,12 +4,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.security.servlet.EndpointRequest;
 import org.springframework.boot.actuate.health.HealthEndpoint;
 import org.springframework.boot.actuate.info.InfoEndpoint;
 import org.springframework.boot.actuate.metrics.export.prometheus.PrometheusScrapeEndpoint;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpMethod;
 import org.springframework.security.access.hierarchicalroles.RoleHierarchy;
 import org.springframework.security.access.hierarchicalroles.RoleHierarchyImpl;
@@ -21,29 +23,35 @@ import org.springframework.security.core.userdetails.UserDetails;
 import org.springframework.security.core.userdetails.UserDetailsService;
 import org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder;
 import org.springframework.security.crypto.password.PasswordEncoder;
+import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
 import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
+import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
+import org.springframework.security.web.util.matcher.OrRequestMatcher;
 
 /**
  * Who may call what. Users and roles come from configuration ({@link UpshiftSecurityProperties});
- * the API uses HTTP Basic on every request and keeps no session.
+ * OIDC login is an option. Two filter chains:
+ *
+ * <p><b>API</b> ({@code /api/**}, actuator, the OpenAPI document): HTTP Basic or a bearer token on
+ * every request, no session, so no CSRF protection is needed (nothing rides on a cookie; the
+ * state-changing endpoints take {@code application/json} only, which a foreign page cannot send
+ * cross-origin without a CORS preflight that Upshift does not allow). Errors are problem+json.
  *
  * <ul>
- *   <li>{@code /actuator/health/**}, {@code /actuator/info}, {@code /actuator/prometheus}: open, so
- *       load balancers and Prometheus scrape without credentials;
+ *   <li>{@code /actuator/health/**}, {@code /actuator/info}, {@code /actuator/prometheus}, the
+ *       OpenAPI document: open, so load balancers and Prometheus need no credentials;
  *   <li>{@code GET /api/**}: VIEWER (or any role implying it);
  *   <li>{@code POST /api/runs}: OPERATOR;
  *   <li>{@code POST /api/approvals/{id}/decision}: APPROVER (and not the run's requester, which the
  *       approval service checks, since it needs the run);
- *   <li>any other {@code /api} call is denied until a rule here names it; everything else needs a
- *       signed-in user.
+ *   <li>any other {@code /api} call is denied until a rule here names it.
  * </ul>
  *
- * CSRF protection is off: it defends cookie-based sessions, and the API has none (stateless, the
- * credentials travel in the Authorization header of each request). The state-changing endpoints
- * accept only {@code application/json} bodies, which a foreign web page cannot send cross-origin
- * without a CORS preflight that Upshift does not allow. A cookie-based web console would need CSRF
- * protection turned on for its own paths.
+ * <p><b>Console</b> (everything else): form login (and OIDC login when a client is registered), a
+ * session cookie, and therefore CSRF tokens on every form. Starting a run needs OPERATOR, deciding
+ * an approval APPROVER, every page VIEWER.
  */
 @Configuration(proxyBeanMethods = false)
 class SecurityConfiguration {
@@ -69,7 +77,7 @@ class SecurityConfiguration {
             .toList();
     if (users.isEmpty()) {
       log.warn(
-          "No users configured (upshift.security.users): the API refuses every request."
+          "No users configured (upshift.security.users): only OIDC logins (if configured) get in."
               + " Configure users, or start with --spring.profiles.active=demo for the demo users.");
     } else {
       log.info(
@@ -94,9 +102,16 @@ class SecurityConfiguration {
   }
 
   @Bean
-  SecurityFilterChain api(HttpSecurity http, ObjectMapper json) throws Exception {
+  @Order(1)
+  SecurityFilterChain api(
+      HttpSecurity http, ObjectMapper json, UpshiftSecurityProperties properties) throws Exception {
     ProblemResponses problems = new ProblemResponses(json);
-    http.authorizeHttpRequests(
+    http.securityMatcher(
+            new OrRequestMatcher(
+                PathPatternRequestMatcher.withDefaults().matcher("/api/**"),
+                PathPatternRequestMatcher.withDefaults().matcher("/v3/api-docs/**"),
+                EndpointRequest.toAnyEndpoint()))
+        .authorizeHttpRequests(
             requests ->
                 requests
                     .requestMatchers(
@@ -105,8 +120,7 @@ class SecurityConfiguration {
                             InfoEndpoint.class,
                             PrometheusScrapeEndpoint.class))
                     .permitAll()
-                    // Errors forwarded by the servlet container keep their real status.
-                    .requestMatchers("/error")
+                    .requestMatchers("/v3/api-docs/**")
                     .permitAll()
                     .requestMatchers(HttpMethod.POST, "/api/runs")
                     .hasRole(Role.OPERATOR.name())
@@ -114,10 +128,10 @@ class SecurityConfiguration {
                     .hasRole(Role.APPROVER.name())
                     .requestMatchers(HttpMethod.GET, "/api/**")
                     .hasRole(Role.VIEWER.name())
-                    .requestMatchers("/api/**")
-                    .denyAll()
                     .anyRequest()
-                    .authenticated())
+                    .denyAll())
+        .addFilterBefore(
+            new BearerTokenFilter(properties, problems), BasicAuthenticationFilter.class)
         .httpBasic(
             basic -> basic.realmName(ProblemResponses.REALM).authenticationEntryPoint(problems))
         .exceptionHandling(
@@ -127,6 +141,47 @@ class SecurityConfiguration {
         .csrf(AbstractHttpConfigurer::disable)
         .formLogin(AbstractHttpConfigurer::disable)
         .logout(AbstractHttpConfigurer::disable);
+    return http.build();
+  }
+
+  @Bean
+  @Order(2)
+  SecurityFilterChain console(
+      HttpSecurity http,
+      ObjectProvider<ClientRegistrationRepository> oidcClients,
+      UpshiftSecurityProperties properties)
+      throws Exception {
+    http.authorizeHttpRequests(
+            requests ->
+                requests
+                    .requestMatchers("/login", "/webjars/**", "/console/**", "/favicon.ico")
+                    .permitAll()
+                    // Errors forwarded by the servlet container keep their real status.
+                    .requestMatchers("/error")
+                    .permitAll()
+                    .requestMatchers(HttpMethod.POST, "/runs")
+                    .hasRole(Role.OPERATOR.name())
+                    .requestMatchers("/runs/new")
+                    .hasRole(Role.OPERATOR.name())
+                    .requestMatchers(HttpMethod.POST, "/inbox/*/decision")
+                    .hasRole(Role.APPROVER.name())
+                    .anyRequest()
+                    .hasRole(Role.VIEWER.name()))
+        .formLogin(form -> form.loginPage("/login").defaultSuccessUrl("/", false).permitAll())
+        .logout(logout -> logout.logoutSuccessUrl("/login?signedOut"));
+    ClientRegistrationRepository clients = oidcClients.getIfAvailable();
+    if (clients != null) {
+      log.info(
+          "OIDC login enabled; roles come from the claim '{}'", properties.oidc().rolesClaim());
+      http.oauth2Login(
+          oidc ->
+              oidc.loginPage("/login")
+                  .defaultSuccessUrl("/", false)
+                  .userInfoEndpoint(
+                      info ->
+                          info.userAuthoritiesMapper(
+                              new OidcRoleMapper(properties.oidc().rolesClaim()))));
+    }
     return http.build();
   }
 }

@@ -7,24 +7,47 @@ import java.util.regex.Pattern;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * Who may use Upshift's API ({@code upshift.security.users}). Passwords are stored as bcrypt hashes
- * only, e.g. made with {@code htpasswd -nbBC 10 "" 'the-password' | cut -d: -f2}. Without users
- * every API request is refused (health, info and metrics stay open).
+ * Who may use Upshift ({@code upshift.security}). Passwords are stored as bcrypt hashes only, e.g.
+ * made with {@code htpasswd -nbBC 10 "" 'the-password' | cut -d: -f2}; API tokens as their SHA-256
+ * only. Without users every request is refused (health, info and metrics stay open), unless OIDC
+ * login is configured.
  *
- * @param users the accounts; names are unique
+ * @param users the accounts; names and tokens are unique
+ * @param oidc how OIDC logins get their roles (used only when an OIDC client is registered under
+ *     {@code spring.security.oauth2.client.registration})
  */
 @ConfigurationProperties("upshift.security")
-public record UpshiftSecurityProperties(List<User> users) {
+public record UpshiftSecurityProperties(List<User> users, Oidc oidc) {
 
   private static final Pattern BCRYPT = Pattern.compile("\\$2[aby]?\\$\\d{2}\\$[./A-Za-z0-9]{53}");
+  private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
 
   public UpshiftSecurityProperties {
     users = users == null ? List.of() : List.copyOf(users);
+    oidc = oidc == null ? new Oidc(null) : oidc;
     Set<String> names = new HashSet<>();
+    Set<String> tokens = new HashSet<>();
     for (User user : users) {
       if (!names.add(user.name())) {
         throw new IllegalArgumentException("user name '" + user.name() + "' is configured twice");
       }
+      if (user.apiTokenSha256() != null && !tokens.add(user.apiTokenSha256())) {
+        throw new IllegalArgumentException(
+            "api-token-sha256 of user '" + user.name() + "' is already another user's token");
+      }
+    }
+  }
+
+  /**
+   * Roles of OIDC users: the values of one claim of the ID token (or user info) that name a role
+   * (VIEWER, OPERATOR, APPROVER, ADMIN; case-insensitive) become that role; other values are
+   * ignored, and a user without any gets no access.
+   *
+   * @param rolesClaim the claim holding a list of role names; default {@code roles}
+   */
+  public record Oidc(String rolesClaim) {
+    public Oidc {
+      rolesClaim = rolesClaim == null || rolesClaim.isBlank() ? "roles" : rolesClaim.strip();
     }
   }
 
@@ -34,8 +57,11 @@ public record UpshiftSecurityProperties(List<User> users) {
    * @param name the login name; also what the run journal records as {@code requestedBy}
    * @param passwordHash bcrypt hash of the password ({@code $2a$}, {@code $2b$} or {@code $2y$})
    * @param roles at least one of VIEWER, OPERATOR, APPROVER, ADMIN
+   * @param apiTokenSha256 optional: the SHA-256 (lower-case hex) of a bearer token for the API,
+   *     e.g. {@code openssl rand -hex 32} as the token and {@code printf %s "$TOKEN" | sha256sum}
+   *     as this
    */
-  public record User(String name, String passwordHash, Set<Role> roles) {
+  public record User(String name, String passwordHash, Set<Role> roles, String apiTokenSha256) {
 
     public User {
       if (name == null || name.isBlank() || !name.equals(name.strip()) || name.contains(":")) {
@@ -55,6 +81,12 @@ public record UpshiftSecurityProperties(List<User> users) {
                 + "' must name at least one of VIEWER, OPERATOR, APPROVER, ADMIN");
       }
       roles = Set.copyOf(roles);
+      if (apiTokenSha256 != null && !SHA256_HEX.matcher(apiTokenSha256).matches()) {
+        throw new IllegalArgumentException(
+            "api-token-sha256 of user '"
+                + name
+                + "' must be 64 lower-case hex digits (the SHA-256 of the token, never the token)");
+      }
     }
   }
 }

@@ -25,23 +25,24 @@ class SecurityRulesTest {
 
   @Test
   void usersNeedABcryptHashAndARole() {
-    assertThat(new UpshiftSecurityProperties.User("ops", HASH, Set.of(Role.OPERATOR)).roles())
+    assertThat(new UpshiftSecurityProperties.User("ops", HASH, Set.of(Role.OPERATOR), null).roles())
         .containsExactly(Role.OPERATOR);
     assertThatThrownBy(
-            () -> new UpshiftSecurityProperties.User("ops", "secret", Set.of(Role.OPERATOR)))
+            () -> new UpshiftSecurityProperties.User("ops", "secret", Set.of(Role.OPERATOR), null))
         .hasMessageContaining("password-hash of user 'ops' must be a bcrypt hash");
-    assertThatThrownBy(() -> new UpshiftSecurityProperties.User("ops", HASH, Set.of()))
+    assertThatThrownBy(() -> new UpshiftSecurityProperties.User("ops", HASH, Set.of(), null))
         .hasMessageContaining("roles of user 'ops'");
-    assertThatThrownBy(() -> new UpshiftSecurityProperties.User(" ", HASH, Set.of(Role.VIEWER)))
+    assertThatThrownBy(
+            () -> new UpshiftSecurityProperties.User(" ", HASH, Set.of(Role.VIEWER), null))
         .hasMessageContaining("name is required");
   }
 
   @Test
   void userNamesAreUnique() {
-    var ops = new UpshiftSecurityProperties.User("ops", HASH, Set.of(Role.OPERATOR));
-    assertThatThrownBy(() -> new UpshiftSecurityProperties(List.of(ops, ops)))
+    var ops = new UpshiftSecurityProperties.User("ops", HASH, Set.of(Role.OPERATOR), null);
+    assertThatThrownBy(() -> new UpshiftSecurityProperties(List.of(ops, ops), null))
         .hasMessageContaining("'ops' is configured twice");
-    assertThat(new UpshiftSecurityProperties(null).users()).isEmpty();
+    assertThat(new UpshiftSecurityProperties(null, null).users()).isEmpty();
   }
 
   private static List<String> reachable(Role role) {

@@ -1,0 +1,297 @@
+package io.upshift.console;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.upshift.approval.ApprovalRefusedException;
+import io.upshift.approval.ApprovalService;
+import io.upshift.approval.ApprovalState;
+import io.upshift.approval.ApprovalTask;
+import io.upshift.approval.DecisionRequest;
+import io.upshift.audit.AuditLog;
+import io.upshift.backup.BackupCatalog;
+import io.upshift.engine.DeployedRunbooks;
+import io.upshift.platform.PlatformRegistry;
+import io.upshift.run.FieldError;
+import io.upshift.run.InvalidInputException;
+import io.upshift.run.RunService;
+import io.upshift.run.RunState;
+import io.upshift.run.RunView;
+import io.upshift.run.StartRunRequest;
+import java.security.Principal;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.StreamSupport;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.security.oauth2.client.registration.ClientRegistration;
+import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
+import org.springframework.stereotype.Controller;
+import org.springframework.ui.Model;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.ResponseBody;
+import org.springframework.web.servlet.mvc.support.RedirectAttributes;
+
+/**
+ * The operator console: server-rendered pages over the same services as the API. Forms post with
+ * the session's CSRF token; every action lands in the audit log through the services it calls.
+ */
+@Controller
+class ConsolePages {
+
+  private static final TypeReference<Map<String, Object>> OBJECT = new TypeReference<>() {};
+
+  private final ApprovalService approvals;
+  private final RunService runs;
+  private final UpgradeRecords records;
+  private final BackupCatalog backups;
+  private final AuditLog audit;
+  private final RunbookModels models;
+  private final DeployedRunbooks deployed;
+  private final PlatformRegistry platforms;
+  private final ObjectProvider<ClientRegistrationRepository> oidcClients;
+  private final ObjectMapper json;
+
+  ConsolePages(
+      ApprovalService approvals,
+      RunService runs,
+      UpgradeRecords records,
+      BackupCatalog backups,
+      AuditLog audit,
+      RunbookModels models,
+      DeployedRunbooks deployed,
+      PlatformRegistry platforms,
+      ObjectProvider<ClientRegistrationRepository> oidcClients,
+      ObjectMapper json) {
+    this.approvals = approvals;
+    this.runs = runs;
+    this.records = records;
+    this.backups = backups;
+    this.audit = audit;
+    this.models = models;
+    this.deployed = deployed;
+    this.platforms = platforms;
+    this.oidcClients = oidcClients;
+    this.json = json;
+  }
+
+  @GetMapping("/")
+  String home() {
+    return "redirect:/inbox";
+  }
+
+  @GetMapping("/login")
+  String login(Model model) {
+    List<Map<String, String>> providers = new ArrayList<>();
+    ClientRegistrationRepository clients = oidcClients.getIfAvailable();
+    if (clients instanceof Iterable<?> registrations) {
+      for (Object each : registrations) {
+        ClientRegistration client = (ClientRegistration) each;
+        providers.add(
+            Map.of(
+                "name",
+                client.getClientName(),
+                "url",
+                "/oauth2/authorization/" + client.getRegistrationId()));
+      }
+    }
+    model.addAttribute("providers", providers);
+    return "console/login";
+  }
+
+  @GetMapping("/inbox")
+  String inbox(Model model) {
+    List<ApprovalTask> waiting =
+        approvals.list(Optional.of(ApprovalState.WAITING), Optional.empty(), 100);
+    List<ApprovalTask> decided =
+        approvals.list(Optional.empty(), Optional.empty(), 100).stream()
+            .filter(task -> !ApprovalState.WAITING.wire().equals(task.state()))
+            .limit(30)
+            .toList();
+    model.addAttribute("waiting", waiting.stream().map(this::withEvidence).toList());
+    model.addAttribute("decided", decided);
+    return "console/inbox";
+  }
+
+  @PostMapping("/inbox/{id}/decision")
+  String decide(
+      @PathVariable long id,
+      @RequestParam String decision,
+      @RequestParam(required = false) String comment,
+      Principal principal,
+      RedirectAttributes flash) {
+    try {
+      ApprovalTask task =
+          approvals.decide(id, new DecisionRequest(decision, comment), principal.getName());
+      flash.addFlashAttribute(
+          "notice", "Task " + id + " " + task.state() + " for run " + task.runId() + ".");
+    } catch (ApprovalRefusedException e) {
+      flash.addFlashAttribute("error", e.title() + ": " + e.getMessage());
+    } catch (InvalidInputException e) {
+      flash.addFlashAttribute("error", describe(e));
+    }
+    return "redirect:/inbox";
+  }
+
+  @GetMapping("/runs")
+  String runList(
+      @RequestParam(required = false) String state,
+      @RequestParam(required = false) String runbook,
+      Model model) {
+    String stateFilter = state == null || state.isBlank() ? null : state;
+    String runbookFilter = runbook == null || runbook.isBlank() ? null : runbook;
+    List<RunView> all = runs.recent(500);
+    model.addAttribute(
+        "runs",
+        all.stream()
+            .filter(r -> stateFilter == null || stateFilter.equals(r.state()))
+            .filter(r -> runbookFilter == null || runbookFilter.equals(r.runbook()))
+            .limit(200)
+            .toList());
+    model.addAttribute("states", Arrays.stream(RunState.values()).map(RunState::wire).toList());
+    model.addAttribute("runbooks", all.stream().map(RunView::runbook).distinct().sorted().toList());
+    model.addAttribute("state", stateFilter);
+    model.addAttribute("runbook", runbookFilter);
+    return "console/runs";
+  }
+
+  @GetMapping("/runs/new")
+  String newRun(Model model) {
+    model.addAttribute("form", new RunForm("platform-upgrade", "", "", false, ""));
+    return startForm(model, List.of());
+  }
+
+  @PostMapping("/runs")
+  String startRun(RunForm form, Principal principal, Model model) {
+    Map<String, Object> variables = new LinkedHashMap<>();
+    List<FieldError> errors = new ArrayList<>();
+    if (form.variables() != null && !form.variables().isBlank()) {
+      try {
+        variables.putAll(json.readValue(form.variables(), OBJECT));
+      } catch (Exception e) {
+        errors.add(
+            new FieldError(
+                "variables", "must be a JSON object, e.g. {\"approvalTimeout\": \"P1D\"}"));
+      }
+    }
+    if (form.platform() != null && !form.platform().isBlank()) {
+      variables.put("platform", form.platform());
+    }
+    if (form.targetVersion() != null && !form.targetVersion().isBlank()) {
+      variables.put("targetVersion", form.targetVersion().strip());
+    }
+    if ("platform-upgrade".equals(form.runbook())) {
+      variables.put("allowSteppingStones", form.allowSteppingStones());
+    }
+    if (errors.isEmpty()) {
+      try {
+        RunView run =
+            runs.start(new StartRunRequest(form.runbook(), variables), principal.getName());
+        return "redirect:/runs/" + run.id();
+      } catch (InvalidInputException e) {
+        errors.addAll(e.errors());
+      }
+    }
+    model.addAttribute("form", form);
+    return startForm(model, errors);
+  }
+
+  private String startForm(Model model, List<FieldError> errors) {
+    model.addAttribute("errors", errors);
+    model.addAttribute(
+        "runbookIds", StreamSupport.stream(deployed.ids().spliterator(), false).toList());
+    model.addAttribute("platforms", platforms.platforms().keySet().stream().sorted().toList());
+    return "console/new-run";
+  }
+
+  @GetMapping("/runs/{id}")
+  String runPage(@PathVariable String id, Model model) {
+    RunPicture picture = records.picture(ConsoleApi.ConsoleInputs.runId("id", id));
+    model.addAttribute("picture", picture);
+    model.addAttribute("run", picture.run());
+    model.addAttribute("runTitle", "Run " + picture.run().id().substring(0, 8));
+    model.addAttribute("markersJson", json.valueToTree(picture.markers()).toString());
+    model.addAttribute("approvals", picture.approvals().stream().map(this::withEvidence).toList());
+    model.addAttribute("backups", backups.list(Optional.of(id), 20));
+    model.addAttribute("ended", !RunState.ACTIVE.wire().equals(picture.run().state()));
+    return "console/run";
+  }
+
+  /** The runbook's BPMN XML, for the diagram viewer on the run page. */
+  @GetMapping(value = "/runbooks/{processId}.bpmn", produces = MediaType.APPLICATION_XML_VALUE)
+  @ResponseBody
+  ResponseEntity<String> runbookXml(@PathVariable String processId) {
+    return models
+        .find(processId)
+        .map(runbook -> ResponseEntity.ok(runbook.xml()))
+        .orElse(ResponseEntity.notFound().build());
+  }
+
+  @GetMapping("/runs/{id}/record")
+  String recordPage(@PathVariable String id, Principal principal, Model model) {
+    var record = records.export(ConsoleApi.ConsoleInputs.runId("id", id), principal.getName());
+    model.addAttribute("record", record);
+    model.addAttribute("evidence", evidenceMap(record.evidence()));
+    return "console/record";
+  }
+
+  @GetMapping("/runs/{id}/record.json")
+  ResponseEntity<UpgradeRecords.UpgradeRecord> recordJson(
+      @PathVariable String id, Principal principal) {
+    var record = records.export(ConsoleApi.ConsoleInputs.runId("id", id), principal.getName());
+    return ResponseEntity.ok()
+        .header(
+            HttpHeaders.CONTENT_DISPOSITION,
+            "attachment; filename=\"upgrade-record-" + record.run().id() + ".json\"")
+        .contentType(MediaType.APPLICATION_JSON)
+        .body(record);
+  }
+
+  @GetMapping("/backups")
+  String backupList(Model model) {
+    model.addAttribute("backups", backups.list(Optional.empty(), 200));
+    return "console/backups";
+  }
+
+  @GetMapping("/audit")
+  String auditLog(Model model) {
+    model.addAttribute("events", audit.recent(300));
+    return "console/audit";
+  }
+
+  /** A task with its evidence as plain maps and lists, which the templates navigate easily. */
+  private Map<String, Object> withEvidence(ApprovalTask task) {
+    Map<String, Object> view = new LinkedHashMap<>();
+    view.put("task", task);
+    view.put("evidence", evidenceMap(task.evidence()));
+    return view;
+  }
+
+  private Map<String, Object> evidenceMap(Object evidence) {
+    return evidence == null ? Map.of() : json.convertValue(evidence, OBJECT);
+  }
+
+  private static String describe(InvalidInputException e) {
+    StringBuilder text = new StringBuilder("Not accepted:");
+    for (FieldError error : e.errors()) {
+      text.append(' ').append(error.field()).append(' ').append(error.message()).append('.');
+    }
+    return text.toString();
+  }
+
+  /** The start form; {@code variables} is an optional JSON object of further inputs. */
+  record RunForm(
+      String runbook,
+      String platform,
+      String targetVersion,
+      boolean allowSteppingStones,
+      String variables) {}
+}
