@@ -189,7 +189,7 @@ class ConsolePages {
       variables.put("targetVersion", form.targetVersion().strip());
     }
     if ("platform-upgrade".equals(form.runbook())) {
-      variables.put("allowSteppingStones", form.allowSteppingStones());
+      variables.put("allowSteppingStones", Boolean.TRUE.equals(form.allowSteppingStones()));
     }
     if (errors.isEmpty()) {
       try {
@@ -292,6 +292,6 @@ class ConsolePages {
       String runbook,
       String platform,
       String targetVersion,
-      boolean allowSteppingStones,
+      Boolean allowSteppingStones,
       String variables) {}
 }

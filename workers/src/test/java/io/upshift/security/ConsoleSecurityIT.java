@@ -1,0 +1,174 @@
+package io.upshift.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.upshift.support.TestUsers;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+/**
+ * Sign-in on the real service: the console's form login with sessions and CSRF, bearer tokens on
+ * the API, and the OIDC option (a registered client is offered on the login page and sends the
+ * browser to the identity provider). Plain HTTP, so redirects and cookies are visible as they are.
+ */
+@SpringBootTest(
+    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = {
+      "upshift.engine.port=0",
+      "upshift.data-dir=target/it-data/console-security",
+      TestUsers.PROFILE,
+      "spring.security.oauth2.client.registration.test-sso.client-name=Test SSO",
+      "spring.security.oauth2.client.registration.test-sso.client-id=upshift",
+      "spring.security.oauth2.client.registration.test-sso.client-secret=not-used",
+      "spring.security.oauth2.client.registration.test-sso.scope=openid,profile",
+      "spring.security.oauth2.client.registration.test-sso.authorization-grant-type=authorization_code",
+      "spring.security.oauth2.client.registration.test-sso.redirect-uri={baseUrl}/login/oauth2/code/{registrationId}",
+      "spring.security.oauth2.client.provider.test-sso.authorization-uri=http://127.0.0.1:9/authorize",
+      "spring.security.oauth2.client.provider.test-sso.token-uri=http://127.0.0.1:9/token",
+      "spring.security.oauth2.client.provider.test-sso.jwk-set-uri=http://127.0.0.1:9/jwks",
+      "spring.security.oauth2.client.provider.test-sso.user-info-uri=http://127.0.0.1:9/userinfo",
+      "spring.security.oauth2.client.provider.test-sso.user-name-attribute=preferred_username"
+    })
+class ConsoleSecurityIT {
+
+  /** The operator's API token in the test-users profile (its SHA-256 is configured there). */
+  static final String OPERATOR_TOKEN = "operator-token-it";
+
+  private static final Pattern CSRF = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
+
+  @LocalServerPort int port;
+
+  final HttpClient http =
+      HttpClient.newBuilder()
+          .followRedirects(HttpClient.Redirect.NEVER)
+          .cookieHandler(new java.net.CookieManager())
+          .build();
+
+  @Test
+  void consolePagesNeedASignInAndTheFormLoginOpensASession() throws Exception {
+    HttpResponse<String> anonymous = get("/inbox");
+    assertThat(anonymous.statusCode()).isEqualTo(302);
+    assertThat(anonymous.headers().firstValue("Location").orElseThrow()).endsWith("/login");
+
+    signIn(TestUsers.VIEWER);
+    HttpResponse<String> inbox = get("/inbox");
+    assertThat(inbox.statusCode()).isEqualTo(200);
+    assertThat(inbox.body()).contains("Waiting for a decision").doesNotContain("Start a run");
+    assertThat(get("/runs/new").statusCode()).isEqualTo(403);
+  }
+
+  @Test
+  void aWrongPasswordIsRefusedAndAudited() throws Exception {
+    String token = csrf(get("/login").body());
+    HttpResponse<String> refused =
+        post("/login", "username=operator&password=wrong&_csrf=" + token);
+    assertThat(refused.headers().firstValue("Location").orElseThrow()).endsWith("/login?error");
+
+    String basic =
+        java.util.Base64.getEncoder()
+            .encodeToString(
+                (TestUsers.VIEWER + ":" + TestUsers.password(TestUsers.VIEWER)).getBytes());
+    HttpResponse<String> audit =
+        http.send(
+            HttpRequest.newBuilder(uri("/api/audit"))
+                .header("Authorization", "Basic " + basic)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(audit.body())
+        .contains("\"action\":\"login.refused\"")
+        .contains("\"actor\":\"operator\"");
+  }
+
+  @Test
+  void aFormWithoutTheCsrfTokenIsRefusedEvenWithAValidSession() throws Exception {
+    signIn(TestUsers.OPERATOR);
+    HttpResponse<String> page = get("/runs/new");
+    assertThat(page.statusCode()).isEqualTo(200);
+
+    HttpResponse<String> forged = post("/runs", "runbook=health-check&platform=&targetVersion=");
+    assertThat(forged.statusCode()).isEqualTo(403);
+
+    // With the token the same form is accepted (and answered with the field that is wrong).
+    HttpResponse<String> real =
+        post("/runs", "runbook=health-check&targetVersion=&_csrf=" + csrf(page.body()));
+    assertThat(real.statusCode()).isEqualTo(200);
+    assertThat(real.body()).contains("form-errors").contains("checks");
+  }
+
+  @Test
+  void bearerTokensAuthenticateApiCallsAndUnknownTokensAreRefused() throws Exception {
+    HttpResponse<String> ok =
+        http.send(
+            HttpRequest.newBuilder(uri("/api/runs"))
+                .header("Authorization", "Bearer " + OPERATOR_TOKEN)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(ok.statusCode()).isEqualTo(200);
+
+    HttpResponse<String> unknown =
+        http.send(
+            HttpRequest.newBuilder(uri("/api/runs"))
+                .header("Authorization", "Bearer not-a-token")
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(unknown.statusCode()).isEqualTo(401);
+    assertThat(unknown.body()).contains("bearer token");
+  }
+
+  @Test
+  void aRegisteredOidcClientIsOfferedAndSendsTheBrowserToTheProvider() throws Exception {
+    HttpResponse<String> login = get("/login");
+    assertThat(login.body())
+        .contains("Sign in with Test SSO")
+        .contains("/oauth2/authorization/test-sso");
+
+    HttpResponse<String> redirect = get("/oauth2/authorization/test-sso");
+    assertThat(redirect.statusCode()).isEqualTo(302);
+    assertThat(redirect.headers().firstValue("Location").orElseThrow())
+        .startsWith("http://127.0.0.1:9/authorize?")
+        .contains("client_id=upshift")
+        .contains("state=")
+        .contains("scope=openid%20profile");
+  }
+
+  private void signIn(String user) throws Exception {
+    String token = csrf(get("/login").body());
+    HttpResponse<String> response =
+        post(
+            "/login",
+            "username=" + user + "&password=" + TestUsers.password(user) + "&_csrf=" + token);
+    assertThat(response.statusCode()).isEqualTo(302);
+    assertThat(response.headers().firstValue("Location").orElseThrow()).doesNotContain("error");
+  }
+
+  private static String csrf(String html) {
+    Matcher matcher = CSRF.matcher(html);
+    assertThat(matcher.find()).as("a CSRF token in the page").isTrue();
+    return matcher.group(1);
+  }
+
+  private HttpResponse<String> get(String path) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(uri(path)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> post(String path, String form) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(uri(path))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.ofString(form))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + port + path);
+  }
+}
