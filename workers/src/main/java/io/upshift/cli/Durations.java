@@ -56,11 +56,16 @@ final class Durations {
     return duration;
   }
 
-  /** Short and readable: {@code 420ms}, {@code 12.3s}, {@code 1m 32s}, {@code 2h 05m}. */
+  /**
+   * Short and readable: {@code 420ms}, {@code 12.3s}, {@code 5s}, {@code 1m 32s}, {@code 2h 05m}.
+   */
   static String format(Duration duration) {
     long ms = Math.max(0, duration.toMillis());
     if (ms < 1000) {
       return ms + "ms";
+    }
+    if (ms < 60_000 && ms % 1000 == 0) {
+      return ms / 1000 + "s";
     }
     if (ms < 60_000) {
       return String.format(Locale.ROOT, "%.1fs", ms / 1000.0);

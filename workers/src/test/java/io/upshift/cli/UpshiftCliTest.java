@@ -144,7 +144,7 @@ class UpshiftCliTest {
         .contains("took 1m 32s")
         .contains("outcome       Upgraded demo from 1.0.0 to 1.1.0")
         .containsPattern("PlanUpgrade +\\+0ms +completed +1\\.5s +plan 1\\.0\\.0 -> 1\\.1\\.0")
-        .containsPattern("StartPlatform +\\+1m 00s +completed +20\\.0s +healthy after 20 s");
+        .containsPattern("StartPlatform +\\+1m 00s +completed +20s +healthy after 20 s");
     assertThat(result.err()).isEmpty();
   }
 
