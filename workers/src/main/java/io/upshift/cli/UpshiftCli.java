@@ -158,7 +158,7 @@ public final class UpshiftCli {
       if (line.flag("--json")) {
         out.println(answer.body());
       } else {
-        Views.runSummary(answer.json(), clock.instant(), out);
+        Views.runSummary(answer.json(), tasksOf(api, id), clock.instant(), out);
       }
       return Exit.OK;
     }
@@ -253,7 +253,7 @@ public final class UpshiftCli {
         if (json) {
           out.println(answer.body());
         } else {
-          Views.runSummary(run, clock.instant(), out);
+          Views.runSummary(run, tasksOf(api, id), clock.instant(), out);
         }
         if (RunState.COMPLETED.wire().equals(state)) {
           return Exit.OK;
@@ -308,6 +308,23 @@ public final class UpshiftCli {
         throw new CliException(Exit.UNAVAILABLE, "interrupted while waiting for run " + id);
       }
     }
+  }
+
+  /**
+   * The run's approval tasks in every state, for its timeline. Without the right to read them the
+   * summary shows the steps only.
+   */
+  private List<JsonNode> tasksOf(ApiClient api, String runId) {
+    List<JsonNode> tasks = new ArrayList<>();
+    try {
+      api.get("/api/approvals?state=all&runId=" + runId + "&limit=500").json().forEach(tasks::add);
+    } catch (CliException e) {
+      if (e.exit() != Exit.ACCESS) {
+        throw e;
+      }
+      err.println("upshift: approval tasks not shown: " + e.getMessage());
+    }
+    return tasks;
   }
 
   private Exit approvalsList(CommandLine line) {

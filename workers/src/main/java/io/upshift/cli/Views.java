@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 /** Runs and approval tasks as a person reads them on a terminal. */
@@ -32,8 +33,11 @@ final class Views {
     table.print(out, "");
   }
 
-  /** The run's summary: state, duration, outcome, and the step timeline with durations. */
-  static void runSummary(JsonNode run, Instant now, PrintStream out) {
+  /**
+   * The run's summary: state, duration, outcome, and the timeline with durations: the journal's
+   * steps and the run's approval tasks (who decided, how long the run waited), by start time.
+   */
+  static void runSummary(JsonNode run, List<JsonNode> tasks, Instant now, PrintStream out) {
     String version = text(run, "runbookVersion");
     out.println(
         "Run "
@@ -53,27 +57,59 @@ final class Views {
     field(out, "outcome", text(run, "outcomeMessage"));
     field(out, "incident", text(run, "incident"));
     field(out, "at", text(run, "currentElement"));
-    JsonNode steps = run.path("steps");
-    if (!steps.isArray() || steps.isEmpty()) {
+    List<Entry> timeline = new ArrayList<>();
+    for (JsonNode step : run.path("steps")) {
+      JsonNode ms = step.path("durationMs");
+      timeline.add(
+          new Entry(
+              instant(step, "startedAt"),
+              text(step, "elementId"),
+              text(step, "state"),
+              ms.isNumber() ? Duration.ofMillis(ms.asLong()) : null,
+              text(step, "summary")));
+    }
+    for (JsonNode task : tasks) {
+      Instant created = instant(task, "createdAt");
+      Instant decided = instant(task, "decidedAt");
+      String by = text(task, "decidedBy");
+      String comment = text(task, "comment");
+      timeline.add(
+          new Entry(
+              created,
+              text(task, "elementId"),
+              text(task, "state"),
+              created == null || decided == null ? null : Duration.between(created, decided),
+              "task "
+                  + text(task, "id")
+                  + " '"
+                  + text(task, "name")
+                  + "'"
+                  + (by == null ? "" : " by " + by)
+                  + (comment == null || comment.isEmpty() ? "" : ": " + comment)));
+    }
+    if (timeline.isEmpty()) {
       return;
     }
+    timeline.sort(Comparator.comparing(Entry::at, Comparator.nullsLast(Comparator.naturalOrder())));
     out.println();
     Instant started = instant(run, "startedAt");
     Table table = new Table("STEP", "AT", "STATE", "DURATION", "SUMMARY");
-    for (JsonNode step : steps) {
-      Instant at = instant(step, "startedAt");
-      JsonNode ms = step.path("durationMs");
+    for (Entry entry : timeline) {
       table.row(
-          text(step, "elementId"),
-          started == null || at == null
+          entry.element(),
+          started == null || entry.at() == null
               ? null
-              : "+" + Durations.format(Duration.between(started, at)),
-          text(step, "state"),
-          ms.isNumber() ? Durations.format(Duration.ofMillis(ms.asLong())) : null,
-          clip(text(step, "summary")));
+              : "+" + Durations.format(Duration.between(started, entry.at())),
+          entry.state(),
+          entry.duration() == null ? null : Durations.format(entry.duration()),
+          clip(entry.summary()));
     }
     table.print(out, "  ");
   }
+
+  /** One row of a run's timeline: a step of the journal or an approval task. */
+  private record Entry(
+      Instant at, String element, String state, Duration duration, String summary) {}
 
   static void approvalTable(Iterable<JsonNode> tasks, PrintStream out) {
     Table table = new Table("ID", "STATE", "NAME", "RUNBOOK", "RUN", "CREATED", "DUE");

@@ -131,9 +131,11 @@ class UpshiftCliTest {
   }
 
   @Test
-  void runsShowPrintsStateDurationOutcomeAndTheStepTimeline() {
+  void runsShowPrintsStateDurationOutcomeAndTheTimelineWithTheApprovals() {
     routes.put(
         "GET /api/runs/" + RUN_ID, r -> new Reply(200, run(RUN_ID, "completed", "Upgraded")));
+    routes.put(
+        "GET /api/approvals", r -> new Reply(200, "[" + task(7, "approved", "approver") + "]"));
 
     Result result = cli("runs", "show", RUN_ID);
 
@@ -143,9 +145,28 @@ class UpshiftCliTest {
         .contains("requested by  operator")
         .contains("took 1m 32s")
         .contains("outcome       Upgraded demo from 1.0.0 to 1.1.0")
-        .containsPattern("PlanUpgrade +\\+0ms +completed +1\\.5s +plan 1\\.0\\.0 -> 1\\.1\\.0")
-        .containsPattern("StartPlatform +\\+1m 00s +completed +20s +healthy after 20 s");
+        .containsPattern(
+            "(?m)^  STEP +AT +STATE +DURATION +SUMMARY\n"
+                + "  PlanUpgrade +\\+0ms +completed +1\\.5s +plan 1\\.0\\.0 -> 1\\.1\\.0 hash sha256-abc\n"
+                + "  ApproveMaintenanceWindow +\\+10s +approved +20s"
+                + " +task 7 'Approve maintenance window' by approver: window now\n"
+                + "  StartPlatform +\\+1m 00s +completed +20s +healthy after 20 s$");
     assertThat(result.err()).isEmpty();
+    assertThat(requests.getLast().uri())
+        .isEqualTo("/api/approvals?state=all&runId=" + RUN_ID + "&limit=500");
+  }
+
+  @Test
+  void withoutTheRightToReadApprovalsTheSummaryShowsTheSteps() {
+    routes.put(
+        "GET /api/runs/" + RUN_ID, r -> new Reply(200, run(RUN_ID, "completed", "Upgraded")));
+    routes.put("GET /api/approvals", r -> problem(403, "Forbidden", "User 'x' lacks the role", ""));
+
+    Result result = cli("runs", "show", RUN_ID);
+
+    assertThat(result.exit()).isZero();
+    assertThat(result.out()).contains("PlanUpgrade", "StartPlatform");
+    assertThat(result.err()).contains("approval tasks not shown: refused (403 Forbidden)");
   }
 
   @Test
@@ -232,16 +253,21 @@ class UpshiftCliTest {
         .contains("waits for approval task 7 'Approve maintenance window'");
     // Each task and each element is announced once, however often the run is polled.
     assertThat(result.err().split("approval task 7", -1)).hasSize(2);
+    // Waiting tasks while it runs; all of the run's tasks for the timeline at the end.
     assertThat(requests)
         .filteredOn(r -> r.uri().startsWith("/api/approvals"))
         .extracting(Request::uri)
-        .containsOnly("/api/approvals?runId=" + RUN_ID);
+        .containsExactly(
+            "/api/approvals?runId=" + RUN_ID,
+            "/api/approvals?runId=" + RUN_ID,
+            "/api/approvals?state=all&runId=" + RUN_ID + "&limit=500");
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"failed", "rolled-back", "rejected", "expired"})
   void waitExits1WhenTheRunEndsOtherwiseThanCompleted(String state) {
     routes.put("GET /api/runs/" + RUN_ID, r -> new Reply(200, run(RUN_ID, state, "RolledBack")));
+    routes.put("GET /api/approvals", r -> new Reply(200, "[]"));
 
     Result result = cli("runs", "wait", RUN_ID, "--interval", "20ms");
 
