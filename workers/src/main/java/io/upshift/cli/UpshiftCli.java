@@ -273,8 +273,10 @@ public final class UpshiftCli {
         err.println("upshift: run " + id + " has an incident (an operator must act): " + trouble);
       }
       incident = trouble;
+      List<String> waiting = new ArrayList<>();
       for (JsonNode task : api.get("/api/approvals?runId=" + id).json()) {
         String taskId = Views.text(task, "id");
+        waiting.add(taskId);
         if (announced.add(taskId)) {
           err.println(
               "upshift: run "
@@ -296,7 +298,9 @@ public final class UpshiftCli {
                 + id
                 + " is still active after --timeout "
                 + Durations.format(timeout.orElseThrow())
-                + (element == null ? "" : " (at " + element + ")")
+                + (!waiting.isEmpty()
+                    ? " (waiting for approval task " + String.join(", ", waiting) + ")"
+                    : element == null ? "" : " (at " + element + ")")
                 + "; it goes on in Upshift: 'upshift cli runs wait "
                 + id
                 + "' waits again");

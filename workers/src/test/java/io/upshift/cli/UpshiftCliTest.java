@@ -298,6 +298,18 @@ class UpshiftCliTest {
   }
 
   @Test
+  void aTimeoutWhileTheRunWaitsForAPersonNamesTheTask() {
+    routes.put("GET /api/runs/" + RUN_ID, r -> new Reply(200, activeRun(RUN_ID)));
+    routes.put("GET /api/approvals", r -> new Reply(200, "[" + task(7, "waiting", null) + "]"));
+
+    Result result = cli("runs", "wait", RUN_ID, "--timeout", "100ms", "--interval", "20ms");
+
+    assertThat(result.exit()).isEqualTo(5);
+    assertThat(result.err())
+        .contains("is still active after --timeout 100ms (waiting for approval task 7)");
+  }
+
+  @Test
   void startWithWaitFollowsTheRunToItsEnd() throws IOException {
     routes.put("POST /api/runs", r -> new Reply(201, activeRun(RUN_ID)));
     routes.put("GET /api/runs/" + RUN_ID, r -> new Reply(200, run(RUN_ID, "completed", "Done")));
