@@ -137,7 +137,9 @@ class ConsoleBrowserIT {
     Locator task = awaitTask(approver, runId, "Approve maintenance window");
     assertThat(task.locator(".plan-path").textContent()).contains("1.0.0").contains("1.1.0");
     assertThat(task.locator(".downtime").textContent()).matches("(?s)\\s*\\d+\\s*s.*");
-    assertThat(task.locator(".backup").textContent()).contains("MiB").contains("SHA-256");
+    assertThat(task.locator(".backup").textContent())
+        .containsPattern("\\d+(\\.\\d)? (B|KiB|MiB)")
+        .contains("SHA-256");
     assertThat(task.locator(".migrations").textContent()).contains("V3");
     assertThat(task.locator(".config-changes").textContent()).contains("API_PAGE_SIZE");
     assertThat(task.locator(".plan-hash").textContent()).hasSize(64);
