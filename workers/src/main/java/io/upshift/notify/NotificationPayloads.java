@@ -181,9 +181,11 @@ final class NotificationPayloads {
     text.append(").");
   }
 
+  /** Like a git commit, the first 12 hex digits are enough to recognise the plan in the inbox. */
   private static void plan(StringBuilder text, String planHash) {
     if (planHash != null && !planHash.isBlank()) {
-      text.append(" Plan ").append(escape(planHash)).append('.');
+      String shown = planHash.length() > 12 ? planHash.substring(0, 12) + "…" : planHash;
+      text.append(" Plan ").append(escape(shown)).append('.');
     }
   }
 

@@ -105,6 +105,36 @@ class NotificationPayloadsTest {
   }
 
   @Test
+  void slackShowsTheStartOfALongPlanHash() {
+    String hash = "9c0d4e7a1f2b" + "0".repeat(52);
+    ApprovalTask task = task(null);
+    ApprovalTask hashed =
+        new ApprovalTask(
+            task.id(),
+            task.jobKey(),
+            task.runId(),
+            task.processInstanceKey(),
+            task.runbook(),
+            task.elementId(),
+            task.name(),
+            task.candidateGroups(),
+            task.dueDate(),
+            null,
+            hash,
+            task.state(),
+            null,
+            null,
+            null,
+            null,
+            task.createdAt(),
+            null);
+    Notification waiting = Notification.approvalWaiting(hashed, run("active", null));
+
+    assertThat(payloads.text(waiting)).contains(" Plan 9c0d4e7a1f2b…. ").doesNotContain(hash);
+    assertThat(payloads.json(waiting).at("/approval/planHash").asText()).isEqualTo(hash);
+  }
+
+  @Test
   void slackSaysHowEachRunEnded() {
     assertThat(ended(NotificationEvent.RUN_COMPLETED, "completed", null))
         .isEqualTo(
