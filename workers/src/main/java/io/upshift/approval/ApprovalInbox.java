@@ -76,6 +76,14 @@ class ApprovalInbox {
         .list();
   }
 
+  /** The waiting task of a user-task job, e.g. to announce it right after {@link #store}. */
+  Optional<ApprovalTask> waitingByJobKey(long jobKey) {
+    return jdbc.sql("SELECT * FROM approval_task WHERE job_key = ? AND state = ?")
+        .params(jobKey, WAITING)
+        .query(this::task)
+        .optional();
+  }
+
   Optional<ApprovalTask> find(long id) {
     return jdbc.sql("SELECT * FROM approval_task WHERE id = ?")
         .param(id)

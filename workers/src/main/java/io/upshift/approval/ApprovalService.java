@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.event.EventListener;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
@@ -54,8 +55,8 @@ public class ApprovalService {
   private final CamundaClient client;
   private final Clock clock;
   private final AuditLog auditLog;
-
   private final UpshiftMetrics metrics;
+  private final ApplicationEventPublisher events;
 
   ApprovalService(
       ApprovalInbox inbox,
@@ -64,9 +65,11 @@ public class ApprovalService {
       CamundaClient client,
       Clock clock,
       UpshiftMetrics metrics,
-      AuditLog auditLog) {
+      AuditLog auditLog,
+      ApplicationEventPublisher events) {
     this.metrics = metrics;
     this.auditLog = auditLog;
+    this.events = events;
     this.inbox = inbox;
     this.audit = audit;
     this.runs = runs;
@@ -74,9 +77,16 @@ public class ApprovalService {
     this.clock = clock;
   }
 
-  /** Idempotent by job key: false when the task is already in the inbox. */
+  /**
+   * Idempotent by job key: false when the task is already in the inbox. A newly stored task is
+   * announced ({@link ApprovalWaiting}) once.
+   */
   boolean store(NewTask task) {
-    return inbox.store(task, clock.instant());
+    if (!inbox.store(task, clock.instant())) {
+      return false;
+    }
+    inbox.waitingByJobKey(task.jobKey()).map(ApprovalWaiting::new).ifPresent(events::publishEvent);
+    return true;
   }
 
   public Optional<ApprovalTask> find(long id) {
@@ -181,9 +191,18 @@ public class ApprovalService {
     return find(id).orElseThrow();
   }
 
-  /** The non-interrupting reminder timer fired: stamps the instance's waiting tasks. */
-  int remind(long processInstanceKey) {
-    return inbox.reminded(processInstanceKey, clock.instant());
+  /**
+   * The non-interrupting reminder timer fired: stamps the instance's waiting tasks and announces
+   * each ({@link ApprovalReminded}).
+   */
+  int remind(long processInstanceKey, long reminderJobKey) {
+    int reminded = inbox.reminded(processInstanceKey, clock.instant());
+    if (reminded > 0) {
+      for (ApprovalTask task : inbox.waitingIn(processInstanceKey)) {
+        events.publishEvent(new ApprovalReminded(task, reminderJobKey));
+      }
+    }
+    return reminded;
   }
 
   /**

@@ -10,7 +10,8 @@ import org.springframework.stereotype.Component;
 /**
  * {@code upshift.approval.remind}: the service task behind a non-interrupting reminder timer on a
  * user task. Stamps the instance's waiting approval tasks as reminded ({@code remindedAt} in the
- * inbox) and logs a warning naming them, for whoever watches the inbox and the logs.
+ * inbox) and logs a warning naming them, for whoever watches the inbox and the logs; the approval
+ * service announces each reminded task (webhook event {@code approval.expiring}).
  */
 @Component
 public class ReminderWorker {
@@ -33,7 +34,7 @@ public class ReminderWorker {
     steps.run(
         job,
         () -> {
-          int reminded = approvals.remind(job.getProcessInstanceKey());
+          int reminded = approvals.remind(job.getProcessInstanceKey(), job.getKey());
           if (reminded > 0) {
             log.warn(
                 "Reminder: {} approval task(s) of instance {} still wait for a decision"

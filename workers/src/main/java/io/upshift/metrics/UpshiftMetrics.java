@@ -22,7 +22,8 @@ import org.springframework.stereotype.Component;
  * Upshift's own meters, exposed with the Camunda client's at {@code /actuator/prometheus} (names
  * and alerts: docs/operations.md). Tags are low-cardinality only: {@code runbook} (a deployed
  * process id), {@code job_type}, {@code outcome}, {@code decision}, {@code platform} (a configured
- * platform), {@code kind}; never run ids or anything else a caller can invent.
+ * platform), {@code kind}, {@code event} (a notification event name), {@code webhook} (a configured
+ * webhook); never run ids or anything else a caller can invent.
  *
  * <p>Timers and distribution summaries publish fixed histogram buckets so that dashboards can
  * compute quantiles across instances. Gauges read their sources ({@link RunBacklog}, {@link
@@ -223,6 +224,32 @@ public class UpshiftMetrics {
         .serviceLevelObjectives(LONG_TASK_BUCKETS)
         .register(registry)
         .record(took);
+  }
+
+  /**
+   * A webhook subscribes to {@code events}: registers its notification counters at zero (both
+   * outcomes), so that an alert on the first failed delivery sees the counter go up.
+   */
+  public void notificationsConfigured(String webhook, Collection<String> events) {
+    for (String event : events) {
+      notifications(event, webhook, true);
+      notifications(event, webhook, false);
+    }
+  }
+
+  /**
+   * A notification of {@code event} to {@code webhook} was delivered, or ({@code delivered} false)
+   * given up on after its retries.
+   */
+  public void notificationSent(String event, String webhook, boolean delivered) {
+    notifications(event, webhook, delivered).increment();
+  }
+
+  private Counter notifications(String event, String webhook, boolean delivered) {
+    return Counter.builder("upshift.notifications")
+        .description("Webhook notifications, by event, webhook and outcome (delivered or failed)")
+        .tags("event", event, "webhook", webhook, "outcome", delivered ? "delivered" : "failed")
+        .register(registry);
   }
 
   private void approvalDecided(String runbook, String decision, Duration waited) {

@@ -48,11 +48,12 @@ public class RunEndListener {
     if (runId == null) {
       log.info("Instance {} ended outside any Upshift run", job.getProcessInstanceKey());
       events.publishEvent(
-          new RunEnded(null, job.getProcessInstanceKey(), outcomeOf(null, outcome), now));
+          new RunEnded(null, job.getProcessInstanceKey(), outcomeOf(null, outcome), now, false));
       return;
     }
     RunState state = outcomeOf(runId, outcome);
-    if (journal.ended(runId, state, outcomeMessage, job.getElementId(), now)) {
+    boolean first = journal.ended(runId, state, outcomeMessage, job.getElementId(), now);
+    if (first) {
       journal
           .find(runId)
           .ifPresent(
@@ -68,7 +69,7 @@ public class RunEndListener {
         state.wire(),
         job.getElementId(),
         outcomeMessage == null ? "" : ": " + outcomeMessage);
-    events.publishEvent(new RunEnded(runId, job.getProcessInstanceKey(), state, now));
+    events.publishEvent(new RunEnded(runId, job.getProcessInstanceKey(), state, now, first));
   }
 
   private static RunState outcomeOf(String runId, String outcome) {

@@ -10,5 +10,9 @@ import java.time.Instant;
  * @param runId the Upshift run, or null for an instance started outside Upshift
  * @param processInstanceKey the engine's instance
  * @param state how the run ended
+ * @param firstReport true when this report ended the run in the journal; false when the journal had
+ *     recorded the end already (a redelivered listener job) or the instance is no Upshift run. Side
+ *     effects that must happen once per run (e.g. notifications) act on the first report only.
  */
-public record RunEnded(String runId, long processInstanceKey, RunState state, Instant at) {}
+public record RunEnded(
+    String runId, long processInstanceKey, RunState state, Instant at, boolean firstReport) {}

@@ -28,6 +28,8 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.context.event.ApplicationEvents;
+import org.springframework.test.context.event.RecordApplicationEvents;
 
 /**
  * The approval inbox on the real embedded engine with the test runbook approval-demo (test
@@ -35,6 +37,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * Runs are started over the API as {@code operator} and decided over the API by other users.
  */
 @AutoConfigureObservability
+@RecordApplicationEvents
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = {
@@ -50,6 +53,9 @@ class ApprovalInboxIT {
   @Autowired TestRestTemplate rest;
   @Autowired JdbcClient jdbc;
   @Autowired ApprovalService approvals;
+
+  /** Events published on the test's own thread (the engine's job workers have theirs). */
+  @Autowired ApplicationEvents events;
 
   @Test
   void approvedByAnotherUserCompletesTheRunAndIsAudited() {
@@ -227,6 +233,9 @@ class ApprovalInboxIT {
             task.planHash());
     assertThat(approvals.store(same)).isFalse();
     assertThat(approvals.store(same)).isFalse();
+    assertThat(events.stream(ApprovalWaiting.class))
+        .as("announced only when first stored")
+        .isEmpty();
     assertThat(
             jdbc.sql("SELECT count(*) FROM approval_task WHERE job_key = ?")
                 .param(task.jobKey())

@@ -225,6 +225,54 @@ class UpshiftMetricsTest {
   }
 
   @Test
+  void notificationsAreCountedPerEventAndWebhookFromZero() {
+    metrics.notificationsConfigured("ops-chat", List.of("run.failed", "run.rolled-back"));
+
+    assertThat(
+            counter(
+                "upshift.notifications",
+                "event",
+                "run.failed",
+                "webhook",
+                "ops-chat",
+                "outcome",
+                "failed"))
+        .as("registered at zero")
+        .isZero();
+    assertThat(
+            registry
+                .find("upshift.notifications")
+                .tags("event", "run.rolled-back", "webhook", "ops-chat")
+                .counters())
+        .hasSize(2);
+
+    metrics.notificationSent("run.failed", "ops-chat", true);
+    metrics.notificationSent("run.failed", "ops-chat", true);
+    metrics.notificationSent("run.failed", "ops-chat", false);
+
+    assertThat(
+            counter(
+                "upshift.notifications",
+                "event",
+                "run.failed",
+                "webhook",
+                "ops-chat",
+                "outcome",
+                "delivered"))
+        .isEqualTo(2);
+    assertThat(
+            counter(
+                "upshift.notifications",
+                "event",
+                "run.failed",
+                "webhook",
+                "ops-chat",
+                "outcome",
+                "failed"))
+        .isEqualTo(1);
+  }
+
+  @Test
   void negativeDurationsFromClockSkewAreIgnored() {
     metrics.runFinished("health-check", "completed", Duration.ofSeconds(-1));
 
@@ -247,7 +295,16 @@ class UpshiftMetricsTest {
     for (PrometheusScrape.Sample sample : upshift) {
       assertThat(sample.labels().keySet())
           .as(sample.name())
-          .isSubsetOf("runbook", "outcome", "job_type", "decision", "platform", "kind", "le");
+          .isSubsetOf(
+              "runbook",
+              "outcome",
+              "job_type",
+              "decision",
+              "platform",
+              "kind",
+              "event",
+              "webhook",
+              "le");
     }
   }
 

@@ -10,6 +10,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.upshift.metrics.ApprovalBacklog;
 import io.upshift.metrics.UpshiftMetrics;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.flywaydb.core.Flyway;
@@ -23,11 +25,12 @@ class RunEndListenerTest {
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final StepClock clock = new StepClock();
   private final RunJournal journal = journal();
+  private final List<Object> published = new ArrayList<>();
   private final RunEndListener listener =
       new RunEndListener(
           journal,
           clock,
-          event -> {},
+          published::add,
           new UpshiftMetrics(registry, () -> journal, () -> ApprovalBacklog.NONE));
   private final ActivatedJob job = mock(ActivatedJob.class);
 
@@ -60,6 +63,10 @@ class RunEndListenerTest {
     assertThat(duration.count()).isEqualTo(1);
     assertThat(duration.totalTime(TimeUnit.SECONDS)).isEqualTo(90);
     assertThat(gauge("upshift.runs.active")).isZero();
+    assertThat(published)
+        .as("only the report that ended the run is the first")
+        .extracting(e -> ((RunEnded) e).firstReport())
+        .containsExactly(true, false);
   }
 
   @Test
