@@ -109,12 +109,20 @@ public record RunPicture(
               + ponr
               + "\"; a rejection or a failure before it ends the run with nothing to undo.");
     }
-    String position =
+    var waitingTask =
         approvals.stream()
             .filter(t -> ApprovalState.WAITING.wire().equals(t.state()))
             .map(ApprovalTask::elementId)
-            .findFirst()
-            .orElse(run.currentElement());
+            .findFirst();
+    String position = waitingTask.orElse(run.currentElement());
+    if (runbook.rollbackPath().contains(position) && waitingTask.isPresent()) {
+      return new Safety(
+          "rolled-back",
+          "Rolled back; waiting for review",
+          "A step after the point of no return failed and the platform was rolled back; \""
+              + runbook.name(position)
+              + "\" waits for a person.");
+    }
     if (runbook.rollbackPath().contains(position)) {
       return new Safety(
           "rolling-back",
