@@ -55,9 +55,7 @@ class CliUpgradeIT {
     releases = ReleaseRepository.open(bare.toUri().toString(), scratch.resolve("mirror.git"));
     platform = new Deployment(releases, "cli", scratch.resolve("cli")).checkout("1.0.0");
     assertThat(platform.bringUp()).allSatisfy((s, state) -> assertThat(state).isEqualTo("healthy"));
-    registry.add("upshift.platforms.cli.repository", () -> bare.toUri().toString());
-    registry.add("upshift.platforms.cli.working-directory", () -> platform.directory.toString());
-    registry.add("upshift.platforms.cli.compose-project", () -> platform.project);
+    platform.register(registry, "cli", bare);
   }
 
   @AfterAll

@@ -68,10 +68,7 @@ class ConsoleBrowserIT {
     releases = ReleaseRepository.open(bare.toUri().toString(), scratch.resolve("mirror.git"));
     platform = new Deployment(releases, "console", scratch.resolve("console")).checkout("1.0.0");
     assertThat(platform.bringUp()).allSatisfy((s, state) -> assertThat(state).isEqualTo("healthy"));
-    registry.add("upshift.platforms.console.repository", () -> bare.toUri().toString());
-    registry.add(
-        "upshift.platforms.console.working-directory", () -> platform.directory.toString());
-    registry.add("upshift.platforms.console.compose-project", () -> platform.project);
+    platform.register(registry, "console", bare);
   }
 
   @BeforeAll

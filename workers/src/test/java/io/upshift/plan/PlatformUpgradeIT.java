@@ -71,10 +71,7 @@ class PlatformUpgradeIT {
       deployments.put(name, platform);
       assertThat(platform.bringUp())
           .allSatisfy((s, state) -> assertThat(state).isEqualTo("healthy"));
-      registry.add("upshift.platforms." + name + ".repository", () -> bare.toUri().toString());
-      registry.add(
-          "upshift.platforms." + name + ".working-directory", () -> platform.directory.toString());
-      registry.add("upshift.platforms." + name + ".compose-project", () -> platform.project);
+      platform.register(registry, name, bare);
     }
   }
 

@@ -87,13 +87,9 @@ class PlatformUpgradePreparationIT {
     } catch (InterruptedException e) {
       throw new IllegalStateException(e);
     }
-    registry.add("upshift.platforms.demo.repository", () -> bare.toUri().toString());
-    registry.add("upshift.platforms.demo.working-directory", () -> workingDirectory.toString());
-    registry.add("upshift.platforms.demo.compose-project", () -> platform.project);
-    Path strict = strictRepository(bare, scratch.resolve("strict"));
-    registry.add("upshift.platforms.strict.repository", () -> strict.toUri().toString());
-    registry.add("upshift.platforms.strict.working-directory", () -> workingDirectory.toString());
-    registry.add("upshift.platforms.strict.compose-project", () -> platform.project);
+    platform.register(registry, "demo", bare);
+    // The same deployment once more, with releases from a repository with a stricter 1.1.0.
+    platform.register(registry, "strict", strictRepository(bare, scratch.resolve("strict")));
   }
 
   /**

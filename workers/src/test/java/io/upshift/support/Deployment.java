@@ -51,6 +51,20 @@ public final class Deployment implements AutoCloseable {
     this.directory = directory;
   }
 
+  /**
+   * Registers this deployment with the service under test as platform {@code name}, its releases
+   * coming from the bare repository {@code repository}.
+   */
+  public void register(
+      org.springframework.test.context.DynamicPropertyRegistry registry,
+      String name,
+      Path repository) {
+    String prefix = "upshift.platforms." + name + ".";
+    registry.add(prefix + "repository", () -> repository.toUri().toString());
+    registry.add(prefix + "working-directory", directory::toString);
+    registry.add(prefix + "compose-project", () -> project);
+  }
+
   /** Checks out the release; on first checkout writes .env from .env.example with free ports. */
   public Deployment checkout(String version) throws IOException {
     Release release =
