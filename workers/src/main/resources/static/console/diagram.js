@@ -19,7 +19,6 @@
     .then(function () {
       const canvas = viewer.get('canvas');
       const registry = viewer.get('elementRegistry');
-      const overlays = viewer.get('overlays');
       canvas.zoom('fit-viewport');
       const markers = JSON.parse(container.dataset.markers || '{}');
       let marked = 0;
@@ -32,10 +31,6 @@
       const ponr = container.dataset.ponr;
       if (ponr && registry.get(ponr)) {
         canvas.addMarker(ponr, 'marker-ponr');
-        overlays.add(ponr, {
-          position: { top: -24, left: -10 },
-          html: '<div class="ponr-badge">point of no return</div>'
-        });
       }
       container.dataset.marked = String(marked);
       container.dataset.rendered = 'true';
