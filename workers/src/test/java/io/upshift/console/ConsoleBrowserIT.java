@@ -3,6 +3,7 @@ package io.upshift.console;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.BrowserType;
@@ -11,12 +12,15 @@ import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.options.FormData;
 import com.microsoft.playwright.options.RequestOptions;
+import com.sun.net.httpserver.HttpServer;
 import io.upshift.approval.ApprovalTask;
 import io.upshift.platform.ReleaseRepository;
 import io.upshift.support.Approvals;
 import io.upshift.support.DemoPlatform;
 import io.upshift.support.Deployment;
 import io.upshift.support.TestUsers;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -40,8 +44,9 @@ import org.springframework.test.context.DynamicPropertySource;
  * The operator console in a real headless Chromium (Debian's package, driven by Playwright) against
  * the real service, engine, Docker and demo platform: an operator starts an upgrade from the form,
  * an approver decides it from the inbox with the evidence in view, a viewer cannot, a forged form
- * is refused, and the run page shows the completed run with its diagram marked. Screenshots of the
- * inbox and the run page land in target/screenshots (docs/console.md shows them).
+ * is refused, the run page shows the completed run with its diagram marked, and a webhook receiver
+ * hears of the waiting approval and the run's end. Screenshots of the inbox and the run page land
+ * in target/screenshots (docs/console.md shows them).
  */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
@@ -58,6 +63,11 @@ class ConsoleBrowserIT {
   static Playwright playwright;
   static Browser browser;
 
+  /** A webhook receiver: the JSON notifications Upshift sends while the upgrade runs. */
+  static final List<JsonNode> notifications = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  static HttpServer webhook;
+
   @Autowired TestRestTemplate rest;
   @LocalServerPort int port;
 
@@ -69,6 +79,20 @@ class ConsoleBrowserIT {
     platform = new Deployment(releases, "console", scratch.resolve("console")).checkout("1.0.0");
     assertThat(platform.bringUp()).allSatisfy((s, state) -> assertThat(state).isEqualTo("healthy"));
     platform.register(registry, "console", bare);
+
+    webhook = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    webhook.createContext(
+        "/hook",
+        exchange -> {
+          notifications.add(new ObjectMapper().readTree(exchange.getRequestBody().readAllBytes()));
+          exchange.sendResponseHeaders(204, -1);
+          exchange.close();
+        });
+    webhook.start();
+    String url = "http://127.0.0.1:" + webhook.getAddress().getPort() + "/hook";
+    registry.add("upshift.notify.webhooks[0].name", () -> "console-it");
+    registry.add("upshift.notify.webhooks[0].url", () -> url);
+    registry.add("upshift.notify.webhooks[0].events", () -> "approval.waiting,run.finished");
   }
 
   @BeforeAll
@@ -101,6 +125,9 @@ class ConsoleBrowserIT {
 
   @AfterAll
   static void tearDown() {
+    if (webhook != null) {
+      webhook.stop(0);
+    }
     if (browser != null) {
       browser.close();
     }
@@ -227,6 +254,23 @@ class ConsoleBrowserIT {
     assertThat(audit.findValuesAsText("action"))
         .contains("login", "run.start", "approval.approved", "run.export");
     assertThat(platform.callChecks()).isEqualTo(platform.expectedStatuses());
+
+    // The webhook heard of the waiting approval and of the run's end.
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        notifications.stream()
+                            .filter(n -> runId.equals(n.path("run").path("id").asText()))
+                            .map(n -> n.path("event").asText()))
+                    .contains("approval.waiting", "run.completed"));
+    assertThat(notifications)
+        .anySatisfy(
+            n -> {
+              assertThat(n.path("event").asText()).isEqualTo("approval.waiting");
+              assertThat(n.path("approval").path("id").asLong()).isEqualTo(waiting.id());
+            });
   }
 
   /** A new browser session signed in through the login form. */
