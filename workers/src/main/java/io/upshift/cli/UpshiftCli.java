@@ -133,9 +133,11 @@ public final class UpshiftCli {
     Optional<String> state = line.value("--state").map(s -> oneOf("--state", s, RUN_STATES));
     int limit = line.value("--limit").map(v -> number("--limit", v, 1, 500)).orElse(50);
     try (ApiClient api = ApiClient.connect(line, env)) {
-      ApiClient.Answer answer = api.get("/api/runs?limit=" + limit);
+      ApiClient.Answer answer =
+          api.get("/api/runs?limit=" + limit + state.map(s -> "&state=" + s).orElse(""));
       List<JsonNode> runs = new ArrayList<>();
       answer.json().forEach(run -> runs.add(run));
+      // The server filters; filtering again keeps the promise against a server that ignores it.
       if (state.isPresent()) {
         runs.removeIf(run -> !state.get().equals(Views.text(run, "state")));
       }

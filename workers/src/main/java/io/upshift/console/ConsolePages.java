@@ -146,20 +146,20 @@ class ConsolePages {
       @RequestParam(required = false) String state,
       @RequestParam(required = false) String runbook,
       Model model) {
-    String stateFilter = state == null || state.isBlank() ? null : state;
-    String runbookFilter = runbook == null || runbook.isBlank() ? null : runbook;
-    List<RunView> all = runs.recent(500);
-    model.addAttribute(
-        "runs",
-        all.stream()
-            .filter(r -> stateFilter == null || stateFilter.equals(r.state()))
-            .filter(r -> runbookFilter == null || runbookFilter.equals(r.runbook()))
-            .limit(200)
-            .toList());
+    Optional<String> stateFilter = Optional.ofNullable(state).filter(s -> !s.isBlank());
+    Optional<String> runbookFilter = Optional.ofNullable(runbook).filter(r -> !r.isBlank());
+    List<RunView> shown = List.of();
+    try {
+      shown = runs.recent(stateFilter, runbookFilter, 200);
+    } catch (InvalidInputException e) {
+      model.addAttribute("error", describe(e));
+    }
+    model.addAttribute("runs", shown);
     model.addAttribute("states", Arrays.stream(RunState.values()).map(RunState::wire).toList());
-    model.addAttribute("runbooks", all.stream().map(RunView::runbook).distinct().sorted().toList());
-    model.addAttribute("state", stateFilter);
-    model.addAttribute("runbook", runbookFilter);
+    model.addAttribute(
+        "runbooks", StreamSupport.stream(deployed.ids().spliterator(), false).toList());
+    model.addAttribute("state", stateFilter.orElse(null));
+    model.addAttribute("runbook", runbookFilter.orElse(null));
     return "console/runs";
   }
 

@@ -3,6 +3,7 @@ package io.upshift.run;
 import java.net.URI;
 import java.security.Principal;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -44,12 +45,12 @@ class RunController {
             () -> new ResponseStatusException(HttpStatus.NOT_FOUND, "No run with id " + id));
   }
 
+  /** The newest runs first; {@code state} and {@code runbook} narrow the list. */
   @GetMapping
-  List<RunView> recent(@RequestParam(defaultValue = "50") int limit) {
-    if (limit < 1 || limit > 500) {
-      throw new InvalidInputException(
-          List.of(new FieldError("limit", "must be between 1 and 500")));
-    }
-    return runs.recent(limit);
+  List<RunView> recent(
+      @RequestParam(required = false) String state,
+      @RequestParam(required = false) String runbook,
+      @RequestParam(defaultValue = "50") int limit) {
+    return runs.recent(Optional.ofNullable(state), Optional.ofNullable(runbook), limit);
   }
 }

@@ -6,7 +6,9 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.support.GeneratedKeyHolder;
@@ -110,11 +112,23 @@ public class RunJournal implements RunBacklog {
         .map(run -> run.withSteps(steps(runId)));
   }
 
-  List<RunView> recent(int limit) {
-    return jdbc.sql("SELECT * FROM run ORDER BY started_at DESC LIMIT ?")
-        .param(limit)
-        .query(RunJournal::run)
-        .list();
+  /** The newest runs first, optionally only those in one state and of one runbook. */
+  List<RunView> recent(Optional<RunState> state, Optional<String> runbook, int limit) {
+    StringBuilder sql = new StringBuilder("SELECT * FROM run WHERE 1 = 1");
+    Map<String, Object> params = new HashMap<>();
+    state.ifPresent(
+        s -> {
+          sql.append(" AND state = :state");
+          params.put("state", s.wire());
+        });
+    runbook.ifPresent(
+        r -> {
+          sql.append(" AND runbook = :runbook");
+          params.put("runbook", r);
+        });
+    sql.append(" ORDER BY started_at DESC LIMIT :limit");
+    params.put("limit", limit);
+    return jdbc.sql(sql.toString()).params(params).query(RunJournal::run).list();
   }
 
   private List<RunView.Step> steps(String runId) {

@@ -110,8 +110,40 @@ public class RunService {
     return journal.find(runId);
   }
 
-  public List<RunView> recent(int limit) {
-    return journal.recent(limit);
+  /**
+   * The newest runs first, filtered.
+   *
+   * @param state a run state as the API writes it ({@code active}, {@code rolled-back}, ...)
+   * @param runbook a runbook (BPMN process) id
+   * @throws InvalidInputException naming {@code state} or {@code limit} when they are not allowed
+   */
+  public List<RunView> recent(Optional<String> state, Optional<String> runbook, int limit) {
+    List<FieldError> errors = new ArrayList<>();
+    Optional<RunState> filter = Optional.empty();
+    if (state.isPresent()) {
+      filter =
+          java.util.Arrays.stream(RunState.values())
+              .filter(s -> s.wire().equals(state.get()))
+              .findFirst();
+      if (filter.isEmpty()) {
+        errors.add(
+            new FieldError(
+                "state",
+                "'"
+                    + state.get()
+                    + "' is not one of "
+                    + java.util.Arrays.stream(RunState.values())
+                        .map(RunState::wire)
+                        .collect(java.util.stream.Collectors.joining(", "))));
+      }
+    }
+    if (limit < 1 || limit > 500) {
+      errors.add(new FieldError("limit", "must be between 1 and 500"));
+    }
+    if (!errors.isEmpty()) {
+      throw new InvalidInputException(errors);
+    }
+    return journal.recent(filter, runbook, limit);
   }
 
   private int validate(StartRunRequest request) {

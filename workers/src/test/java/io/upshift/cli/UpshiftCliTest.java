@@ -125,6 +125,7 @@ class UpshiftCliTest {
 
     Result completed = cli("runs", "list", "--state", "completed", "--json");
     assertThat(completed.exit()).isZero();
+    assertThat(requests.getLast().uri()).isEqualTo("/api/runs?limit=50&state=completed");
     JsonNode filtered = JSON.readTree(completed.out());
     assertThat(filtered).hasSize(1);
     assertThat(filtered.get(0)).isEqualTo(JSON.readTree(body).get(0));

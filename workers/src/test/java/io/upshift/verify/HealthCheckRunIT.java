@@ -184,6 +184,29 @@ class HealthCheckRunIT {
   }
 
   @Test
+  void runListFiltersByStateAndRunbookAndNamesABadState() {
+    RunView failed =
+        startAndAwait(List.of(Map.of("url", "http://127.0.0.1:1/health", "attempts", 1)));
+    RunView completed = startAndAwait(List.of(Map.of("url", base + "/ready")));
+
+    RunView[] onlyFailed =
+        rest.getForObject("/api/runs?state=failed&runbook=health-check&limit=500", RunView[].class);
+    assertThat(onlyFailed)
+        .extracting(RunView::id)
+        .contains(failed.id())
+        .doesNotContain(completed.id());
+    assertThat(onlyFailed).extracting(RunView::state).containsOnly("failed");
+    assertThat(rest.getForObject("/api/runs?runbook=no-such-runbook", RunView[].class)).isEmpty();
+
+    ResponseEntity<Map> bad = rest.getForEntity("/api/runs?state=done&limit=0", Map.class);
+    assertThat(bad.getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
+    assertThat(bad.getBody().toString())
+        .contains("field=state")
+        .contains("'done' is not one of active, completed")
+        .contains("field=limit");
+  }
+
+  @Test
   void unknownAndMalformedRunIds() {
     assertThat(rest.getForEntity("/api/runs/not-a-uuid", Map.class).getStatusCode())
         .isEqualTo(HttpStatus.BAD_REQUEST);
