@@ -2,41 +2,56 @@ package io.upshift.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.upshift.support.TestOidcProvider;
 import io.upshift.support.TestUsers;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * Sign-in on the real service: the console's form login with sessions and CSRF, bearer tokens on
- * the API, and the OIDC option (a registered client is offered on the login page and sends the
- * browser to the identity provider). Plain HTTP, so redirects and cookies are visible as they are.
+ * the API, and the OIDC option end to end (the login page offers the provider; the authorization
+ * code flow against a minimal provider in the test signs a user in with the roles of its ID token's
+ * claim). Plain HTTP, so redirects and cookies are visible as they are.
  */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = {
       "upshift.engine.port=0",
       "upshift.data-dir=target/it-data/console-security",
-      TestUsers.PROFILE,
-      "spring.security.oauth2.client.registration.test-sso.client-name=Test SSO",
-      "spring.security.oauth2.client.registration.test-sso.client-id=upshift",
-      "spring.security.oauth2.client.registration.test-sso.client-secret=not-used",
-      "spring.security.oauth2.client.registration.test-sso.scope=openid,profile",
-      "spring.security.oauth2.client.registration.test-sso.authorization-grant-type=authorization_code",
-      "spring.security.oauth2.client.registration.test-sso.redirect-uri={baseUrl}/login/oauth2/code/{registrationId}",
-      "spring.security.oauth2.client.provider.test-sso.authorization-uri=http://127.0.0.1:9/authorize",
-      "spring.security.oauth2.client.provider.test-sso.token-uri=http://127.0.0.1:9/token",
-      "spring.security.oauth2.client.provider.test-sso.jwk-set-uri=http://127.0.0.1:9/jwks",
-      "spring.security.oauth2.client.provider.test-sso.user-info-uri=http://127.0.0.1:9/userinfo",
-      "spring.security.oauth2.client.provider.test-sso.user-name-attribute=preferred_username"
+      TestUsers.PROFILE
     })
 class ConsoleSecurityIT {
+
+  /** The identity provider; its user is an approver by the {@code roles} claim. */
+  static final TestOidcProvider oidc =
+      new TestOidcProvider(
+          Map.of(
+              "sub", "u-4711",
+              "preferred_username", "olivia",
+              "roles", List.of("approver", "viewer", "payroll")));
+
+  @DynamicPropertySource
+  static void oidcClient(DynamicPropertyRegistry registry) {
+    oidc.properties("test-sso", "Test SSO")
+        .forEach((name, value) -> registry.add(name, () -> value));
+  }
+
+  @AfterAll
+  static void stopProvider() {
+    oidc.close();
+  }
 
   /** The operator's API token in the test-users profile (its SHA-256 is configured there). */
   static final String OPERATOR_TOKEN = "operator-token-it";
@@ -132,10 +147,37 @@ class ConsoleSecurityIT {
     HttpResponse<String> redirect = get("/oauth2/authorization/test-sso");
     assertThat(redirect.statusCode()).isEqualTo(302);
     assertThat(redirect.headers().firstValue("Location").orElseThrow())
-        .startsWith("http://127.0.0.1:9/authorize?")
+        .startsWith(oidc.base() + "/authorize?")
         .contains("client_id=upshift")
         .contains("state=")
-        .contains("scope=openid%20profile");
+        .contains("nonce=");
+  }
+
+  @Test
+  void anOidcLoginGetsItsRolesFromTheClaimAndIsAudited() throws Exception {
+    // Upshift -> provider -> back to Upshift with a code, which Upshift exchanges for an ID token.
+    String toProvider =
+        get("/oauth2/authorization/test-sso").headers().firstValue("Location").orElseThrow();
+    String back =
+        http.send(
+                HttpRequest.newBuilder(URI.create(toProvider)).build(),
+                HttpResponse.BodyHandlers.ofString())
+            .headers()
+            .firstValue("Location")
+            .orElseThrow();
+    assertThat(back).startsWith(uri("/login/oauth2/code/test-sso").toString());
+    HttpResponse<String> signedIn =
+        http.send(
+            HttpRequest.newBuilder(URI.create(back)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(signedIn.statusCode()).isEqualTo(302);
+    assertThat(signedIn.headers().firstValue("Location").orElseThrow()).doesNotContain("error");
+
+    HttpResponse<String> inbox = get("/inbox");
+    assertThat(inbox.statusCode()).isEqualTo(200);
+    assertThat(inbox.body()).contains("<span id=\"signed-in-as\">olivia</span>");
+    // APPROVER and VIEWER from the claim; "payroll" means nothing here; no OPERATOR.
+    assertThat(get("/runs/new").statusCode()).isEqualTo(403);
+    assertThat(get("/audit").body()).contains("olivia").contains("login");
   }
 
   private void signIn(String user) throws Exception {
