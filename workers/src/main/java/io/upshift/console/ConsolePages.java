@@ -272,6 +272,10 @@ class ConsolePages {
     Map<String, Object> view = new LinkedHashMap<>();
     view.put("task", task);
     view.put("evidence", evidenceMap(task.evidence()));
+    // Who started the run: that user may not decide its tasks (separation of duties).
+    view.put(
+        "requestedBy",
+        Optional.ofNullable(task.runId()).flatMap(runs::find).map(RunView::requestedBy).orElse(""));
     return view;
   }
 
