@@ -6,6 +6,7 @@ import java.time.ZoneOffset;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
@@ -36,13 +37,21 @@ public class AuditLog {
    * @param detail a short human-readable description, or null
    */
   public void record(String actor, String action, String target, String detail) {
-    String who = actor == null || actor.isBlank() ? "anonymous" : actor;
-    String what = detail == null ? null : truncate(detail, 2000);
-    jdbc.sql(
-            "INSERT INTO audit_event (occurred_at, actor, action, target, detail)"
-                + " VALUES (?, ?, ?, ?, ?)")
-        .params(clock.instant().atOffset(ZoneOffset.UTC), truncate(who, 200), action, target, what)
-        .update();
+    String who = actor == null || actor.isBlank() ? "anonymous" : clean(actor, 200);
+    String what = detail == null ? null : clean(detail, 2000);
+    try {
+      jdbc.sql(
+              "INSERT INTO audit_event (occurred_at, actor, action, target, detail)"
+                  + " VALUES (?, ?, ?, ?, ?)")
+          .params(clock.instant().atOffset(ZoneOffset.UTC), who, action, target, what)
+          .update();
+    } catch (DataAccessException e) {
+      // The action already happened (a run started, a task decided): failing it now would lie
+      // about it. The event is logged in full instead, for whoever reconciles the trail.
+      log.error(
+          "audit: could not store {} {} {} ({}): {}", who, action, target, what, e.getMessage());
+      return;
+    }
     log.info(
         "audit: {} {} {}{}",
         who,
@@ -69,8 +78,10 @@ public class AuditLog {
         .list();
   }
 
-  private static String truncate(String text, int limit) {
-    return text.length() <= limit ? text : text.substring(0, limit - 1) + "…";
+  /** Control characters out (no forged log lines), and at most {@code limit} characters. */
+  private static String clean(String text, int limit) {
+    String flat = text.replaceAll("\\p{Cntrl}", " ");
+    return flat.length() <= limit ? flat : flat.substring(0, limit - 1) + "…";
   }
 
   /** One row of the audit trail. */

@@ -1,5 +1,8 @@
 package io.upshift.audit;
 
+import io.upshift.security.UpshiftSecurityProperties;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.springframework.context.event.EventListener;
 import org.springframework.security.authentication.event.AbstractAuthenticationFailureEvent;
 import org.springframework.security.authentication.event.InteractiveAuthenticationSuccessEvent;
@@ -15,9 +18,14 @@ import org.springframework.stereotype.Component;
 class SignInAudit {
 
   private final AuditLog audit;
+  private final Set<String> users;
 
-  SignInAudit(AuditLog audit) {
+  SignInAudit(AuditLog audit, UpshiftSecurityProperties security) {
     this.audit = audit;
+    this.users =
+        security.users().stream()
+            .map(UpshiftSecurityProperties.User::name)
+            .collect(Collectors.toUnmodifiableSet());
   }
 
   @EventListener
@@ -25,10 +33,15 @@ class SignInAudit {
     audit.record(event.getAuthentication().getName(), "login", null, "console sign-in");
   }
 
+  /**
+   * A refused sign-in names the user only if that user exists: whatever else was typed into the
+   * name field (sometimes a password) stays out of the trail and the logs.
+   */
   @EventListener
   void refused(AbstractAuthenticationFailureEvent event) {
+    String typed = event.getAuthentication().getName();
     audit.record(
-        event.getAuthentication().getName(),
+        users.contains(typed) ? typed : "unknown user",
         "login.refused",
         null,
         event.getException().getMessage());

@@ -27,17 +27,21 @@ import java.util.Optional;
 import java.util.stream.StreamSupport;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.oauth2.client.registration.ClientRegistration;
 import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
+import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.ResponseBody;
+import org.springframework.web.server.ResponseStatusException;
+import org.springframework.web.servlet.ModelAndView;
 import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 
 /**
@@ -175,7 +179,11 @@ class ConsolePages {
     List<FieldError> errors = new ArrayList<>();
     if (form.variables() != null && !form.variables().isBlank()) {
       try {
-        variables.putAll(json.readValue(form.variables(), OBJECT));
+        Map<String, Object> extra = json.readValue(form.variables(), OBJECT);
+        if (extra == null) {
+          throw new IllegalArgumentException("null is not an object");
+        }
+        variables.putAll(extra);
       } catch (Exception e) {
         errors.add(
             new FieldError(
@@ -279,8 +287,39 @@ class ConsolePages {
     return view;
   }
 
-  private Map<String, Object> evidenceMap(Object evidence) {
-    return evidence == null ? Map.of() : json.convertValue(evidence, OBJECT);
+  /** Evidence as a map; a model may attach any JSON value, which then shows as {@code value}. */
+  private Map<String, Object> evidenceMap(com.fasterxml.jackson.databind.JsonNode evidence) {
+    if (evidence == null || evidence.isNull()) {
+      return Map.of();
+    }
+    return evidence.isObject()
+        ? json.convertValue(evidence, OBJECT)
+        : Map.of("value", json.convertValue(evidence, Object.class));
+  }
+
+  /**
+   * A console page asked for something that is not there or not yet there (an unknown run, the
+   * record of an active run): the error page says which. Other errors keep Spring's generic page,
+   * which shows no exception text.
+   */
+  @ExceptionHandler(InvalidInputException.class)
+  ModelAndView badInput(InvalidInputException e) {
+    ModelAndView page = new ModelAndView("error", HttpStatus.BAD_REQUEST);
+    page.addObject("status", 400);
+    page.addObject("error", "Bad Request");
+    page.addObject("message", describe(e));
+    return page;
+  }
+
+  @ExceptionHandler(ResponseStatusException.class)
+  ModelAndView refused(ResponseStatusException e) {
+    ModelAndView page = new ModelAndView("error", e.getStatusCode());
+    page.addObject("status", e.getStatusCode().value());
+    page.addObject(
+        "error",
+        e.getStatusCode() instanceof HttpStatus status ? status.getReasonPhrase() : "Error");
+    page.addObject("message", e.getReason());
+    return page;
   }
 
   private static String describe(InvalidInputException e) {

@@ -63,8 +63,9 @@ public class RunService {
     variables.put(JobSteps.RUN_ID, runId);
     Instant now = clock.instant();
     journal.created(runId, request.runbook(), version, requestedBy, now);
+    ProcessInstanceEvent instance;
     try {
-      ProcessInstanceEvent instance =
+      instance =
           client
               .newCreateInstanceCommand()
               .bpmnProcessId(request.runbook())
@@ -72,36 +73,44 @@ public class RunService {
               .variables(variables)
               .send()
               .join();
-      journal.instanceStarted(runId, instance.getProcessInstanceKey());
-      metrics.runStarted(request.runbook());
-      audit.record(requestedBy, "run.start", runId, describe(request));
-      log.info(
-          "Run {} started: {} v{} as instance {}",
-          runId,
-          request.runbook(),
-          instance.getVersion(),
-          instance.getProcessInstanceKey());
     } catch (RuntimeException e) {
       journal.abandoned(
           runId, "The engine refused to start the run: " + e.getMessage(), clock.instant());
       throw new EngineRefusedException(runId, e);
     }
+    // From here on the run exists in the engine: nothing below may report it as refused.
+    journal.instanceStarted(runId, instance.getProcessInstanceKey());
+    metrics.runStarted(request.runbook());
+    audit.record(requestedBy, "run.start", runId, describe(request));
+    log.info(
+        "Run {} started: {} v{} as instance {}",
+        runId,
+        request.runbook(),
+        instance.getVersion(),
+        instance.getProcessInstanceKey());
     return journal.find(runId).orElseThrow();
   }
 
-  /** What the audit trail says about a started run: the runbook and its scalar inputs. */
+  /** Inputs whose values the audit trail records; other variables are named, never copied. */
+  private static final Set<String> AUDITED_VALUES =
+      Set.of(
+          "platform",
+          "targetVersion",
+          "allowSteppingStones",
+          "approvalTimeout",
+          "reminderAfter",
+          "signOffWindow");
+
+  /** What the audit trail says about a started run: the runbook and its inputs. */
   private static String describe(StartRunRequest request) {
     StringBuilder text = new StringBuilder(request.runbook());
     if (request.variables() != null) {
       new TreeMap<>(request.variables())
           .forEach(
-              (name, value) -> {
-                if (value instanceof String
-                    || value instanceof Number
-                    || value instanceof Boolean) {
-                  text.append(' ').append(name).append('=').append(value);
-                }
-              });
+              (name, value) ->
+                  text.append(' ')
+                      .append(name)
+                      .append(AUDITED_VALUES.contains(name) ? "=" + value : ""));
     }
     return text.toString();
   }

@@ -11,16 +11,19 @@ import org.springframework.security.oauth2.core.oidc.user.OidcUserAuthority;
 import org.springframework.security.oauth2.core.user.OAuth2UserAuthority;
 
 /**
- * Gives an OIDC login Upshift roles: every value of the configured claim that names a {@link Role}
- * (case-insensitive) becomes that role. Scopes and other authorities the provider grants are
- * dropped, so only the identity provider's role assignment decides what a user may do.
+ * Gives an OIDC login Upshift roles: every value of the configured claim that is the configured
+ * prefix followed by a {@link Role} name (case-insensitive) becomes that role. Scopes and other
+ * authorities the provider grants are dropped, so only the identity provider's role assignment
+ * decides what a user may do.
  */
 class OidcRoleMapper implements GrantedAuthoritiesMapper {
 
   private final String claim;
+  private final String prefix;
 
-  OidcRoleMapper(String claim) {
+  OidcRoleMapper(String claim, String prefix) {
     this.claim = claim;
+    this.prefix = prefix.toUpperCase(Locale.ROOT);
   }
 
   @Override
@@ -35,7 +38,7 @@ class OidcRoleMapper implements GrantedAuthoritiesMapper {
         value = oauth2.getAttributes().get(claim);
       }
       if (value instanceof Collection<?> values) {
-        values.forEach(v -> add(roles, v));
+        values.forEach(v -> add(roles, String.valueOf(v)));
       } else if (value instanceof String text) {
         for (String part : text.split("[,\\s]+")) {
           add(roles, part);
@@ -45,10 +48,10 @@ class OidcRoleMapper implements GrantedAuthoritiesMapper {
     return roles;
   }
 
-  private static void add(Set<GrantedAuthority> roles, Object value) {
-    String name = String.valueOf(value).strip().toUpperCase(Locale.ROOT);
+  private void add(Set<GrantedAuthority> roles, String value) {
+    String name = value.strip().toUpperCase(Locale.ROOT);
     for (Role role : Role.values()) {
-      if (role.name().equals(name)) {
+      if ((prefix + role.name()).equals(name)) {
         roles.add(new SimpleGrantedAuthority(role.authority()));
       }
     }

@@ -2,6 +2,8 @@ package io.upshift.security;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -23,7 +25,11 @@ import org.springframework.security.core.userdetails.UserDetails;
 import org.springframework.security.core.userdetails.UserDetailsService;
 import org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder;
 import org.springframework.security.crypto.password.PasswordEncoder;
+import org.springframework.security.oauth2.client.oidc.userinfo.OidcUserService;
 import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
+import org.springframework.security.oauth2.core.OAuth2AuthenticationException;
+import org.springframework.security.oauth2.core.OAuth2Error;
+import org.springframework.security.oauth2.core.oidc.user.OidcUser;
 import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
@@ -173,15 +179,41 @@ class SecurityConfiguration {
     if (clients != null) {
       log.info(
           "OIDC login enabled; roles come from the claim '{}'", properties.oidc().rolesClaim());
+      OidcUserService users = new OidcUserService();
+      Set<String> localNames =
+          properties.users().stream()
+              .map(UpshiftSecurityProperties.User::name)
+              .collect(Collectors.toSet());
       http.oauth2Login(
           oidc ->
               oidc.loginPage("/login")
                   .defaultSuccessUrl("/", false)
                   .userInfoEndpoint(
                       info ->
-                          info.userAuthoritiesMapper(
-                              new OidcRoleMapper(properties.oidc().rolesClaim()))));
+                          info.oidcUserService(
+                                  request -> notLocal(users.loadUser(request), localNames))
+                              .userAuthoritiesMapper(
+                                  new OidcRoleMapper(
+                                      properties.oidc().rolesClaim(),
+                                      properties.oidc().rolePrefix()))));
     }
     return http.build();
+  }
+
+  /**
+   * An OIDC user named like a configured local user is refused: requestedBy, separation of duties
+   * and the audit trail know users by name only, so the two must never be mistaken for each other.
+   */
+  static OidcUser notLocal(OidcUser user, Set<String> localNames) {
+    if (localNames.contains(user.getName())) {
+      throw new OAuth2AuthenticationException(
+          new OAuth2Error(
+              "invalid_user",
+              "the identity provider's user name '"
+                  + user.getName()
+                  + "' is also a local user (upshift.security.users); rename one of them",
+              null));
+    }
+    return user;
   }
 }

@@ -24,7 +24,7 @@ public record UpshiftSecurityProperties(List<User> users, Oidc oidc) {
 
   public UpshiftSecurityProperties {
     users = users == null ? List.of() : List.copyOf(users);
-    oidc = oidc == null ? new Oidc(null) : oidc;
+    oidc = oidc == null ? new Oidc(null, null) : oidc;
     Set<String> names = new HashSet<>();
     Set<String> tokens = new HashSet<>();
     for (User user : users) {
@@ -44,10 +44,14 @@ public record UpshiftSecurityProperties(List<User> users, Oidc oidc) {
    * ignored, and a user without any gets no access.
    *
    * @param rolesClaim the claim holding a list of role names; default {@code roles}
+   * @param rolePrefix what a value must start with to name a role, e.g. {@code upshift-} so that
+   *     only {@code upshift-approver} (not a directory group called "Admin") grants APPROVER;
+   *     default none
    */
-  public record Oidc(String rolesClaim) {
+  public record Oidc(String rolesClaim, String rolePrefix) {
     public Oidc {
       rolesClaim = rolesClaim == null || rolesClaim.isBlank() ? "roles" : rolesClaim.strip();
+      rolePrefix = rolePrefix == null ? "" : rolePrefix.strip();
     }
   }
 

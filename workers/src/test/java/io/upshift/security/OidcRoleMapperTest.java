@@ -17,7 +17,7 @@ class OidcRoleMapperTest {
   @Test
   void roleNamesInTheClaimBecomeRolesAndEverythingElseIsDropped() {
     var mapped =
-        new OidcRoleMapper("groups")
+        new OidcRoleMapper("groups", "")
             .mapAuthorities(
                 List.of(
                     oidc(Map.of("sub", "u1", "groups", List.of("approver", "Viewer", "hr-team"))),
@@ -29,12 +29,39 @@ class OidcRoleMapperTest {
   @Test
   void aSpaceOrCommaSeparatedClaimWorksAndAMissingClaimGivesNoRole() {
     var mapped =
-        new OidcRoleMapper("roles")
+        new OidcRoleMapper("roles", "")
             .mapAuthorities(List.of(oidc(Map.of("sub", "u2", "roles", "operator, viewer"))));
     assertThat(mapped.stream().map(GrantedAuthority::getAuthority))
         .containsExactlyInAnyOrder("ROLE_OPERATOR", "ROLE_VIEWER");
-    assertThat(new OidcRoleMapper("roles").mapAuthorities(List.of(oidc(Map.of("sub", "u3")))))
+    assertThat(new OidcRoleMapper("roles", "").mapAuthorities(List.of(oidc(Map.of("sub", "u3")))))
         .isEmpty();
+  }
+
+  @Test
+  void withAPrefixOnlyPrefixedValuesNameRoles() {
+    var mapped =
+        new OidcRoleMapper("groups", "upshift-")
+            .mapAuthorities(
+                List.of(oidc(Map.of("sub", "u4", "groups", List.of("Admin", "upshift-Approver")))));
+    assertThat(mapped.stream().map(GrantedAuthority::getAuthority))
+        .containsExactly("ROLE_APPROVER");
+  }
+
+  @Test
+  void anOidcUserNamedLikeALocalUserIsRefused() {
+    var user =
+        new org.springframework.security.oauth2.core.oidc.user.DefaultOidcUser(
+            List.of(),
+            new OidcIdToken(
+                "t",
+                Instant.now(),
+                Instant.now().plusSeconds(60),
+                Map.of("sub", "u5", "preferred_username", "operator")),
+            "preferred_username");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> SecurityConfiguration.notLocal(user, java.util.Set.of("operator")))
+        .hasMessageContaining("'operator' is also a local user");
+    assertThat(SecurityConfiguration.notLocal(user, java.util.Set.of("approver"))).isSameAs(user);
   }
 
   private static OidcUserAuthority oidc(Map<String, Object> claims) {
