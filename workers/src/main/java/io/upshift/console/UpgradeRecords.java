@@ -87,6 +87,13 @@ public class UpgradeRecords {
             .orElse(null);
     List<RunView.Step> verification =
         run.steps().stream().filter(s -> s.jobType().startsWith("upshift.verify.")).toList();
+    // Each check's result, as the sign-off task showed it (the journal keeps only a summary).
+    List<String> checks = new java.util.ArrayList<>();
+    tasks.stream()
+        .map(ApprovalTask::evidence)
+        .filter(e -> e != null && e.path("verification").isArray())
+        .reduce((first, last) -> last)
+        .ifPresent(e -> e.path("verification").forEach(line -> checks.add(line.asText())));
     UpgradeRecord record =
         new UpgradeRecord(
             FORMAT,
@@ -97,6 +104,7 @@ public class UpgradeRecords {
             tasks,
             evidence,
             verification,
+            checks,
             backups.list(Optional.of(runId), 20));
     audit.record(exportedBy, "run.export", runId, "upgrade record of a " + run.state() + " run");
     return record;
@@ -105,6 +113,10 @@ public class UpgradeRecords {
   /**
    * A finished run, self-contained: what ran, who approved what (and the plan hash they saw), the
    * evidence they decided on, what verification found, and the backups it made.
+   *
+   * @param verification the verification steps of the journal (state and summary)
+   * @param checks each verification check's result line ({@code ok ...} / {@code FAILED ...}) from
+   *     the last task that showed them (the sign-off); empty when no such task ran
    */
   public record UpgradeRecord(
       String format,
@@ -115,5 +127,6 @@ public class UpgradeRecords {
       List<ApprovalTask> approvals,
       JsonNode evidence,
       List<RunView.Step> verification,
+      List<String> checks,
       List<BackupCatalog.Entry> backups) {}
 }

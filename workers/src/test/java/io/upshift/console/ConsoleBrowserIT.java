@@ -245,6 +245,8 @@ class ConsoleBrowserIT {
         .isEqualTo(TestUsers.APPROVER);
     assertThat(record.path("evidence").path("plan").path("toVersion").asText()).isEqualTo("1.1.0");
     assertThat(record.path("verification")).isNotEmpty();
+    assertThat(record.path("checks").size()).isGreaterThan(5);
+    record.path("checks").forEach(check -> assertThat(check.asText()).startsWith("ok "));
     assertThat(record.path("backups")).isNotEmpty();
     approver.context().close();
 
