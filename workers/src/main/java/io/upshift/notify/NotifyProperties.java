@@ -51,7 +51,9 @@ record NotifyProperties(
           "upgrade",
           "user-agent",
           WebhookSender.EVENT_HEADER.toLowerCase(Locale.ROOT),
-          WebhookSender.DELIVERY_HEADER.toLowerCase(Locale.ROOT));
+          WebhookSender.DELIVERY_HEADER.toLowerCase(Locale.ROOT),
+          WebhookSender.TIMESTAMP_HEADER.toLowerCase(Locale.ROOT),
+          WebhookSender.SIGNATURE_HEADER.toLowerCase(Locale.ROOT));
 
   NotifyProperties {
     baseUrl = consoleBase(baseUrl);
@@ -99,6 +101,9 @@ record NotifyProperties(
    * @param headers sent with every request, e.g. {@code Authorization}; their values are never
    *     logged
    * @param timeout to connect, and again to get the answer, per attempt
+   * @param signingSecret optional: every request then carries {@code X-Upshift-Timestamp} and
+   *     {@code X-Upshift-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">}, so the
+   *     receiver can check the sender and refuse replays; at least 16 characters, never logged
    */
   record Webhook(
       String name,
@@ -106,7 +111,8 @@ record NotifyProperties(
       @DefaultValue("json") Format format,
       List<String> events,
       Map<String, String> headers,
-      @DefaultValue("5s") Duration timeout) {
+      @DefaultValue("5s") Duration timeout,
+      String signingSecret) {
 
     Webhook {
       url = url == null ? null : url.strip();
@@ -146,6 +152,8 @@ record NotifyProperties(
           + headers.keySet()
           + ", timeout="
           + timeout
+          + ", signed="
+          + (signingSecret != null)
           + "]";
     }
   }
@@ -206,6 +214,11 @@ record NotifyProperties(
           || value.indexOf('\n') >= 0) {
         throw new IllegalArgumentException(where + " needs a value on a single line");
       }
+    }
+    if (webhook.signingSecret() != null && webhook.signingSecret().strip().length() < 16) {
+      // Never the secret itself in the message.
+      throw new IllegalArgumentException(
+          property + ".signing-secret must have at least 16 characters");
     }
     Duration timeout = webhook.timeout();
     if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(MAX_TIMEOUT) > 0) {

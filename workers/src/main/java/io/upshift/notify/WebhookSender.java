@@ -38,6 +38,8 @@ class WebhookSender implements DisposableBean {
   static final int CAPACITY = 256;
   static final String EVENT_HEADER = "X-Upshift-Event";
   static final String DELIVERY_HEADER = "X-Upshift-Delivery";
+  static final String TIMESTAMP_HEADER = "X-Upshift-Timestamp";
+  static final String SIGNATURE_HEADER = "X-Upshift-Signature";
 
   private static final int THREADS = 2;
   private static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
@@ -208,7 +210,30 @@ class WebhookSender implements DisposableBean {
             .header(DELIVERY_HEADER, delivery.id())
             .POST(HttpRequest.BodyPublishers.ofByteArray(delivery.body()));
     webhook.headers().forEach(request::header);
+    if (webhook.signingSecret() != null) {
+      String timestamp = String.valueOf(java.time.Instant.now().getEpochSecond());
+      request
+          .header(TIMESTAMP_HEADER, timestamp)
+          .header(SIGNATURE_HEADER, signature(webhook.signingSecret(), timestamp, delivery.body()));
+    }
     return request.build();
+  }
+
+  /**
+   * {@code sha256=} and the hex HMAC-SHA256 of {@code <timestamp>.<body>} under the secret: what a
+   * receiver recomputes to know the request came from this Upshift and was not replayed later.
+   */
+  static String signature(String secret, String timestamp, byte[] body) {
+    try {
+      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+      mac.init(
+          new javax.crypto.spec.SecretKeySpec(
+              secret.strip().getBytes(java.nio.charset.StandardCharsets.UTF_8), "HmacSHA256"));
+      mac.update((timestamp + ".").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return "sha256=" + java.util.HexFormat.of().formatHex(mac.doFinal(body));
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+    }
   }
 
   /** Connection problems, timeouts, 5xx and 429 may pass; anything else will answer the same. */

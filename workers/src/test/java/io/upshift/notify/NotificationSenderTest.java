@@ -1,6 +1,7 @@
 package io.upshift.notify;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
@@ -63,6 +64,33 @@ class NotificationSenderTest {
   }
 
   @Test
+  void aSignedWebhookCarriesAnHmacTheReceiverCanRecompute() throws Exception {
+    NotifyProperties.Webhook webhook = receiver("signed", () -> 204);
+
+    sender.send(webhook, NotificationEvent.RUN_FAILED, "run.failed:r2", body());
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> requests.size() == 1);
+    Map<String, String> request = requests.get(0);
+    long sent = Long.parseLong(request.get("timestamp"));
+    assertThat(sent).isCloseTo(java.time.Instant.now().getEpochSecond(), within(60L));
+    // What a receiver does: HMAC-SHA256 over "<timestamp>.<body>" with the shared secret.
+    javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+    mac.init(
+        new javax.crypto.spec.SecretKeySpec(
+            "a-shared-signing-secret".getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    String expected =
+        "sha256="
+            + java.util.HexFormat.of()
+                .formatHex(
+                    mac.doFinal(
+                        (request.get("timestamp") + "." + request.get("body"))
+                            .getBytes(StandardCharsets.UTF_8)));
+    assertThat(request.get("signature")).isEqualTo(expected);
+    assertThat(WebhookSender.signature("another-secret-value", request.get("timestamp"), body()))
+        .isNotEqualTo(expected);
+  }
+
+  @Test
   void aClientErrorIsFinal() throws IOException {
     NotifyProperties.Webhook webhook = receiver("strict", () -> 400);
 
@@ -100,6 +128,8 @@ class NotificationSenderTest {
                   "delivery", exchange.getRequestHeaders().getFirst("X-Upshift-Delivery"),
                   "authorization", exchange.getRequestHeaders().getFirst("Authorization"),
                   "content-type", exchange.getRequestHeaders().getFirst("Content-Type"),
+                  "timestamp", exchange.getRequestHeaders().getFirst("X-Upshift-Timestamp"),
+                  "signature", exchange.getRequestHeaders().getFirst("X-Upshift-Signature"),
                   "body",
                       new String(
                           exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
@@ -114,7 +144,8 @@ class NotificationSenderTest {
             null,
             List.of(),
             Map.of("Authorization", "Bearer token-1"),
-            Duration.ofSeconds(2));
+            Duration.ofSeconds(2),
+            "a-shared-signing-secret");
     sender = new WebhookSender(new NotifyProperties(null, List.of(webhook)), metrics);
     return webhook;
   }

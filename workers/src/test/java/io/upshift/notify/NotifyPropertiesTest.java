@@ -177,6 +177,26 @@ class NotifyPropertiesTest {
   }
 
   @Test
+  void aSigningSecretIsLongEnoughAndNeverShown() {
+    assertStartupFails(
+        "upshift.notify.webhooks[0].signing-secret must have at least 16 characters",
+        "upshift.notify.webhooks[0].name=ops",
+        "upshift.notify.webhooks[0].url=https://hooks.example.com/",
+        "upshift.notify.webhooks[0].signing-secret=short");
+    context
+        .withPropertyValues(
+            "upshift.notify.webhooks[0].name=ops",
+            "upshift.notify.webhooks[0].url=https://hooks.example.com/",
+            "upshift.notify.webhooks[0].signing-secret=0123456789abcdef-secret")
+        .run(
+            ctx -> {
+              NotifyProperties.Webhook ops = ctx.getBean(NotifyProperties.class).webhooks().get(0);
+              assertThat(ops.signingSecret()).isEqualTo("0123456789abcdef-secret");
+              assertThat(ops.toString()).contains("signed=true").doesNotContain("abcdef-secret");
+            });
+  }
+
+  @Test
   void timeoutsArePositiveAndBounded() {
     assertStartupFails(
         "upshift.notify.webhooks[0].timeout must be more than 0 and at most 60s",
@@ -222,7 +242,7 @@ class NotifyPropertiesTest {
 
   private static NotifyProperties.Webhook webhook(String name, List<String> events) {
     return new NotifyProperties.Webhook(
-        name, "https://hooks.example.com/" + name, null, events, Map.of(), null);
+        name, "https://hooks.example.com/" + name, null, events, Map.of(), null, null);
   }
 
   private static List<String> names(NotifyProperties properties, NotificationEvent event) {
