@@ -26,6 +26,11 @@ public class ConsoleFormat {
     return at == null ? "" : TIME.format(at);
   }
 
+  /** True when {@code at} is less than {@code window} (ISO-8601) from now, e.g. a due date. */
+  public boolean within(Instant at, String window) {
+    return at != null && at.isBefore(Instant.now().plus(java.time.Duration.parse(window)));
+  }
+
   public String duration(Long millis) {
     if (millis == null) {
       return "";

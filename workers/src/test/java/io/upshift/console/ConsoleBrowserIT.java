@@ -206,6 +206,7 @@ class ConsoleBrowserIT {
 
     // After the cutover the upgrade waits for a sign-off, also decided in the inbox.
     Locator signOff = awaitTask(approver, runId, "Sign off upgrade");
+    assertThat(signOff.locator(".verification li").count()).isGreaterThan(5);
     signOff.locator("textarea[name=comment]").fill("looks good");
     signOff.locator("button.approve").click();
     assertThat(approver.textContent("#notice")).contains("approved");
