@@ -10,6 +10,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.security.access.AccessDeniedException;
+import org.springframework.security.authentication.LockedException;
 import org.springframework.security.core.AuthenticationException;
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.access.AccessDeniedHandler;
@@ -38,7 +39,10 @@ class ProblemResponses implements AuthenticationEntryPoint, AccessDeniedHandler 
         response,
         HttpStatus.UNAUTHORIZED,
         "Authentication required",
-        "Send HTTP Basic credentials or a bearer token of a configured user (upshift.security.users).");
+        e instanceof LockedException
+            ? e.getMessage()
+            : "Send HTTP Basic credentials or a bearer token of a configured user"
+                + " (upshift.security.users).");
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.upshift.security;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -17,6 +18,7 @@ import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpMethod;
 import org.springframework.security.access.hierarchicalroles.RoleHierarchy;
 import org.springframework.security.access.hierarchicalroles.RoleHierarchyImpl;
+import org.springframework.security.authentication.LockedException;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configurers.AbstractHttpConfigurer;
 import org.springframework.security.config.http.SessionCreationPolicy;
@@ -32,6 +34,7 @@ import org.springframework.security.oauth2.core.OAuth2Error;
 import org.springframework.security.oauth2.core.oidc.user.OidcUser;
 import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.authentication.ExceptionMappingAuthenticationFailureHandler;
 import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
 import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
 import org.springframework.security.web.util.matcher.OrRequestMatcher;
@@ -110,7 +113,11 @@ class SecurityConfiguration {
   @Bean
   @Order(1)
   SecurityFilterChain api(
-      HttpSecurity http, ObjectMapper json, UpshiftSecurityProperties properties) throws Exception {
+      HttpSecurity http,
+      ObjectMapper json,
+      UpshiftSecurityProperties properties,
+      SignInLockout lockout)
+      throws Exception {
     ProblemResponses problems = new ProblemResponses(json);
     http.securityMatcher(
             new OrRequestMatcher(
@@ -136,6 +143,7 @@ class SecurityConfiguration {
                     .hasRole(Role.VIEWER.name())
                     .anyRequest()
                     .denyAll())
+        .authenticationProvider(lockout.guard())
         .addFilterBefore(
             new BearerTokenFilter(properties, problems), BasicAuthenticationFilter.class)
         .httpBasic(
@@ -155,9 +163,11 @@ class SecurityConfiguration {
   SecurityFilterChain console(
       HttpSecurity http,
       ObjectProvider<ClientRegistrationRepository> oidcClients,
-      UpshiftSecurityProperties properties)
+      UpshiftSecurityProperties properties,
+      SignInLockout lockout)
       throws Exception {
-    http.authorizeHttpRequests(
+    http.authenticationProvider(lockout.guard())
+        .authorizeHttpRequests(
             requests ->
                 requests
                     .requestMatchers("/login", "/webjars/**", "/console/**", "/favicon.ico")
@@ -173,7 +183,12 @@ class SecurityConfiguration {
                     .hasRole(Role.APPROVER.name())
                     .anyRequest()
                     .hasRole(Role.VIEWER.name()))
-        .formLogin(form -> form.loginPage("/login").defaultSuccessUrl("/", false).permitAll())
+        .formLogin(
+            form ->
+                form.loginPage("/login")
+                    .defaultSuccessUrl("/", false)
+                    .failureHandler(lockedOrWrong())
+                    .permitAll())
         .logout(logout -> logout.logoutSuccessUrl("/login?signedOut"));
     ClientRegistrationRepository clients = oidcClients.getIfAvailable();
     if (clients != null) {
@@ -198,6 +213,15 @@ class SecurityConfiguration {
                                       properties.oidc().rolePrefix()))));
     }
     return http.build();
+  }
+
+  /** A locked user learns so on the login page; any other failure is "wrong name or password". */
+  private static ExceptionMappingAuthenticationFailureHandler lockedOrWrong() {
+    ExceptionMappingAuthenticationFailureHandler handler =
+        new ExceptionMappingAuthenticationFailureHandler();
+    handler.setDefaultFailureUrl("/login?error");
+    handler.setExceptionMappings(Map.of(LockedException.class.getName(), "/login?locked"));
+    return handler;
   }
 
   /**

@@ -15,9 +15,10 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param users the accounts; names and tokens are unique
  * @param oidc how OIDC logins get their roles (used only when an OIDC client is registered under
  *     {@code spring.security.oauth2.client.registration})
+ * @param lockout how many refused passwords lock a configured user out for a while
  */
 @ConfigurationProperties("upshift.security")
-public record UpshiftSecurityProperties(List<User> users, Oidc oidc) {
+public record UpshiftSecurityProperties(List<User> users, Oidc oidc, Lockout lockout) {
 
   private static final Pattern BCRYPT = Pattern.compile("\\$2[aby]?\\$\\d{2}\\$[./A-Za-z0-9]{53}");
   private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
@@ -25,6 +26,7 @@ public record UpshiftSecurityProperties(List<User> users, Oidc oidc) {
   public UpshiftSecurityProperties {
     users = users == null ? List.of() : List.copyOf(users);
     oidc = oidc == null ? new Oidc(null, null) : oidc;
+    lockout = lockout == null ? new Lockout(null, null, null) : lockout;
     Set<String> names = new HashSet<>();
     Set<String> tokens = new HashSet<>();
     for (User user : users) {
@@ -34,6 +36,31 @@ public record UpshiftSecurityProperties(List<User> users, Oidc oidc) {
       if (user.apiTokenSha256() != null && !tokens.add(user.apiTokenSha256())) {
         throw new IllegalArgumentException(
             "api-token-sha256 of user '" + user.name() + "' is already another user's token");
+      }
+    }
+  }
+
+  /**
+   * Guessing passwords: after {@code attempts} refused passwords for one configured user within
+   * {@code window}, that user's sign-ins (console and API Basic) are refused for {@code duration},
+   * even with the right password. Bearer tokens are not affected (they cannot be guessed).
+   *
+   * @param attempts refused passwords that lock; default 5, from 1 to 100
+   * @param window how far back refusals count; default 5 minutes
+   * @param duration how long the lock holds; default 5 minutes
+   */
+  public record Lockout(Integer attempts, java.time.Duration window, java.time.Duration duration) {
+    public Lockout {
+      attempts = attempts == null ? 5 : attempts;
+      window = window == null ? java.time.Duration.ofMinutes(5) : window;
+      duration = duration == null ? java.time.Duration.ofMinutes(5) : duration;
+      if (attempts < 1 || attempts > 100) {
+        throw new IllegalArgumentException(
+            "upshift.security.lockout.attempts must be between 1 and 100");
+      }
+      if (window.isNegative() || window.isZero() || duration.isNegative() || duration.isZero()) {
+        throw new IllegalArgumentException(
+            "upshift.security.lockout.window and .duration must be positive durations, e.g. 5m");
       }
     }
   }

@@ -43,6 +43,8 @@ import org.springframework.test.context.event.RecordApplicationEvents;
     properties = {
       "upshift.engine.port=0",
       "upshift.data-dir=target/it-data/approval",
+      // A fresh database per build: job keys restart with the engine, old rows would collide.
+      "spring.datasource.url=jdbc:h2:mem:approval-it;DB_CLOSE_DELAY=-1",
       TestUsers.PROFILE
     })
 class ApprovalInboxIT {

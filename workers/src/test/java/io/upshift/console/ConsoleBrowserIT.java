@@ -53,6 +53,8 @@ import org.springframework.test.context.DynamicPropertySource;
     properties = {
       "upshift.engine.port=0",
       "upshift.data-dir=target/it-data/console",
+      // A fresh database per build: job keys restart with the engine, old rows would collide.
+      "spring.datasource.url=jdbc:h2:mem:console-it;DB_CLOSE_DELAY=-1",
       TestUsers.PROFILE
     })
 class ConsoleBrowserIT {

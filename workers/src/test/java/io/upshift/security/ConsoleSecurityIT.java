@@ -30,7 +30,10 @@ import org.springframework.test.context.DynamicPropertySource;
     properties = {
       "upshift.engine.port=0",
       "upshift.data-dir=target/it-data/console-security",
-      TestUsers.PROFILE
+      // A fresh database per build: job keys restart with the engine, old rows would collide.
+      "spring.datasource.url=jdbc:h2:mem:console-security-it;DB_CLOSE_DELAY=-1",
+      TestUsers.PROFILE,
+      "upshift.security.lockout.attempts=3"
     })
 class ConsoleSecurityIT {
 
@@ -99,6 +102,36 @@ class ConsoleSecurityIT {
     assertThat(audit.body())
         .contains("\"action\":\"login.refused\"")
         .contains("\"actor\":\"operator\"");
+  }
+
+  @Test
+  void threeWrongPasswordsLockTheUserOutEvenWithTheRightOne() throws Exception {
+    // The admin user is used by no other test here: its lock harms nobody else.
+    for (int attempt = 0; attempt < 3; attempt++) {
+      assertThat(basic("/api/runs", TestUsers.ADMIN, "guess-" + attempt).statusCode())
+          .isEqualTo(401);
+    }
+    HttpResponse<String> locked =
+        basic("/api/runs", TestUsers.ADMIN, TestUsers.password(TestUsers.ADMIN));
+    assertThat(locked.statusCode()).isEqualTo(401);
+    assertThat(locked.body()).contains("'admin' is locked after 3 refused passwords");
+
+    String token = csrf(get("/login").body());
+    HttpResponse<String> form =
+        post(
+            "/login",
+            "username=admin&password=" + TestUsers.password(TestUsers.ADMIN) + "&_csrf=" + token);
+    assertThat(form.headers().firstValue("Location").orElseThrow()).endsWith("/login?locked");
+    assertThat(get("/login?locked").body()).contains("login-locked");
+
+    // Bearer tokens cannot be guessed and stay usable.
+    HttpResponse<String> bearer =
+        http.send(
+            HttpRequest.newBuilder(uri("/api/runs"))
+                .header("Authorization", "Bearer " + OPERATOR_TOKEN)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(bearer.statusCode()).isEqualTo(200);
   }
 
   @Test
@@ -188,6 +221,14 @@ class ConsoleSecurityIT {
             "username=" + user + "&password=" + TestUsers.password(user) + "&_csrf=" + token);
     assertThat(response.statusCode()).isEqualTo(302);
     assertThat(response.headers().firstValue("Location").orElseThrow()).doesNotContain("error");
+  }
+
+  private HttpResponse<String> basic(String path, String user, String password) throws Exception {
+    String credentials =
+        java.util.Base64.getEncoder().encodeToString((user + ":" + password).getBytes());
+    return http.send(
+        HttpRequest.newBuilder(uri(path)).header("Authorization", "Basic " + credentials).build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   private static String csrf(String html) {

@@ -40,9 +40,9 @@ class SecurityRulesTest {
   @Test
   void userNamesAreUnique() {
     var ops = new UpshiftSecurityProperties.User("ops", HASH, Set.of(Role.OPERATOR), null);
-    assertThatThrownBy(() -> new UpshiftSecurityProperties(List.of(ops, ops), null))
+    assertThatThrownBy(() -> new UpshiftSecurityProperties(List.of(ops, ops), null, null))
         .hasMessageContaining("'ops' is configured twice");
-    assertThat(new UpshiftSecurityProperties(null, null).users()).isEmpty();
+    assertThat(new UpshiftSecurityProperties(null, null, null).users()).isEmpty();
   }
 
   private static List<String> reachable(Role role) {
