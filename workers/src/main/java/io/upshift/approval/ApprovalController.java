@@ -1,13 +1,13 @@
 package io.upshift.approval;
 
 import io.upshift.run.FieldError;
+import io.upshift.run.InputChecks;
 import io.upshift.run.InvalidInputException;
 import java.security.Principal;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.stream.Collectors;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -51,12 +51,10 @@ class ApprovalController {
                         .collect(Collectors.joining(", "))));
       }
     }
-    if (runId != null && !isUuid(runId)) {
-      errors.add(new FieldError("runId", "must be a run id (a UUID)"));
+    if (runId != null) {
+      InputChecks.runIdError("runId", runId).ifPresent(errors::add);
     }
-    if (limit < 1 || limit > 500) {
-      errors.add(new FieldError("limit", "must be between 1 and 500"));
-    }
+    InputChecks.limitError(limit).ifPresent(errors::add);
     if (!errors.isEmpty()) {
       throw new InvalidInputException(errors);
     }
@@ -91,14 +89,5 @@ class ApprovalController {
     }
     throw new InvalidInputException(
         List.of(new FieldError("id", "must be an approval task id (a positive number)")));
-  }
-
-  private static boolean isUuid(String text) {
-    try {
-      UUID.fromString(text);
-      return true;
-    } catch (IllegalArgumentException e) {
-      return false;
-    }
   }
 }

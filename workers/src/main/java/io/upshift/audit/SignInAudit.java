@@ -2,7 +2,6 @@ package io.upshift.audit;
 
 import io.upshift.security.UpshiftSecurityProperties;
 import java.util.Set;
-import java.util.stream.Collectors;
 import org.springframework.context.event.EventListener;
 import org.springframework.security.authentication.event.AbstractAuthenticationFailureEvent;
 import org.springframework.security.authentication.event.InteractiveAuthenticationSuccessEvent;
@@ -22,10 +21,7 @@ class SignInAudit {
 
   SignInAudit(AuditLog audit, UpshiftSecurityProperties security) {
     this.audit = audit;
-    this.users =
-        security.users().stream()
-            .map(UpshiftSecurityProperties.User::name)
-            .collect(Collectors.toUnmodifiableSet());
+    this.users = security.userNames();
   }
 
   @EventListener

@@ -12,6 +12,7 @@ import io.upshift.backup.BackupCatalog;
 import io.upshift.engine.DeployedRunbooks;
 import io.upshift.platform.PlatformRegistry;
 import io.upshift.run.FieldError;
+import io.upshift.run.InputChecks;
 import io.upshift.run.InvalidInputException;
 import io.upshift.run.RunService;
 import io.upshift.run.RunState;
@@ -222,7 +223,7 @@ class ConsolePages {
 
   @GetMapping("/runs/{id}")
   String runPage(@PathVariable String id, Model model) {
-    RunPicture picture = records.picture(ConsoleApi.ConsoleInputs.runId("id", id));
+    RunPicture picture = records.picture(InputChecks.requireRunId("id", id));
     model.addAttribute("picture", picture);
     model.addAttribute("run", picture.run());
     model.addAttribute("runTitle", "Run " + picture.run().id().substring(0, 8));
@@ -245,7 +246,7 @@ class ConsolePages {
 
   @GetMapping("/runs/{id}/record")
   String recordPage(@PathVariable String id, Principal principal, Model model) {
-    var record = records.export(ConsoleApi.ConsoleInputs.runId("id", id), principal.getName());
+    var record = records.export(InputChecks.requireRunId("id", id), principal.getName());
     model.addAttribute("record", record);
     model.addAttribute("evidence", evidenceMap(record.evidence()));
     return "console/record";
@@ -254,7 +255,7 @@ class ConsolePages {
   @GetMapping("/runs/{id}/record.json")
   ResponseEntity<UpgradeRecords.UpgradeRecord> recordJson(
       @PathVariable String id, Principal principal) {
-    var record = records.export(ConsoleApi.ConsoleInputs.runId("id", id), principal.getName());
+    var record = records.export(InputChecks.requireRunId("id", id), principal.getName());
     return ResponseEntity.ok()
         .header(
             HttpHeaders.CONTENT_DISPOSITION,

@@ -4,7 +4,6 @@ import java.net.URI;
 import java.security.Principal;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -35,11 +34,7 @@ class RunController {
 
   @GetMapping("/{id}")
   RunView show(@PathVariable String id) {
-    try {
-      UUID.fromString(id);
-    } catch (IllegalArgumentException e) {
-      throw new InvalidInputException(List.of(new FieldError("id", "must be a run id (a UUID)")));
-    }
+    InputChecks.requireRunId("id", id);
     return runs.find(id)
         .orElseThrow(
             () -> new ResponseStatusException(HttpStatus.NOT_FOUND, "No run with id " + id));

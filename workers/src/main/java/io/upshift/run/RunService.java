@@ -146,9 +146,7 @@ public class RunService {
                         .collect(java.util.stream.Collectors.joining(", "))));
       }
     }
-    if (limit < 1 || limit > 500) {
-      errors.add(new FieldError("limit", "must be between 1 and 500"));
-    }
+    InputChecks.limitError(limit).ifPresent(errors::add);
     if (!errors.isEmpty()) {
       throw new InvalidInputException(errors);
     }

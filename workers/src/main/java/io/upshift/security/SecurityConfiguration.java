@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -195,10 +194,7 @@ class SecurityConfiguration {
       log.info(
           "OIDC login enabled; roles come from the claim '{}'", properties.oidc().rolesClaim());
       OidcUserService users = new OidcUserService();
-      Set<String> localNames =
-          properties.users().stream()
-              .map(UpshiftSecurityProperties.User::name)
-              .collect(Collectors.toSet());
+      Set<String> localNames = properties.userNames();
       http.oauth2Login(
           oidc ->
               oidc.loginPage("/login")

@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.event.EventListener;
@@ -39,10 +38,7 @@ class SignInLockout {
 
   SignInLockout(UpshiftSecurityProperties properties, Clock clock) {
     this.policy = properties.lockout();
-    this.users =
-        properties.users().stream()
-            .map(UpshiftSecurityProperties.User::name)
-            .collect(Collectors.toUnmodifiableSet());
+    this.users = properties.userNames();
     this.clock = clock;
   }
 

@@ -40,6 +40,11 @@ public record UpshiftSecurityProperties(List<User> users, Oidc oidc, Lockout loc
     }
   }
 
+  /** The configured users' names. */
+  public Set<String> userNames() {
+    return users.stream().map(User::name).collect(java.util.stream.Collectors.toUnmodifiableSet());
+  }
+
   /**
    * Guessing passwords: after {@code attempts} refused passwords for one configured user within
    * {@code window}, that user's sign-ins (console and API Basic) are refused for {@code duration},
