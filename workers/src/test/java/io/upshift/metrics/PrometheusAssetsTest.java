@@ -89,11 +89,27 @@ class PrometheusAssetsTest {
     List<String> command = new ArrayList<>();
     command.add(locatePromtool());
     command.addAll(List.of(args));
-    Process process =
-        new ProcessBuilder(command).directory(new File(".")).redirectErrorStream(true).start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("promtool finished").isTrue();
-    assertThat(process.exitValue()).as("%s:%n%s", String.join(" ", command), output).isZero();
+    // Output goes to a file, not a pipe: reading a pipe to its end before waitFor would make the
+    // bound below meaningless (a hung promtool keeps the pipe open).
+    Path outputFile = Files.createTempFile("promtool-", ".log");
+    try {
+      Process process =
+          new ProcessBuilder(command)
+              .directory(new File("."))
+              .redirectErrorStream(true)
+              .redirectOutput(outputFile.toFile())
+              .start();
+      if (!process.waitFor(60, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        fail(
+            "%s did not finish within 60 s; output so far:%n%s",
+            String.join(" ", command), Files.readString(outputFile, StandardCharsets.UTF_8));
+      }
+      String output = Files.readString(outputFile, StandardCharsets.UTF_8);
+      assertThat(process.exitValue()).as("%s:%n%s", String.join(" ", command), output).isZero();
+    } finally {
+      Files.deleteIfExists(outputFile);
+    }
   }
 
   private static String locatePromtool() {
@@ -112,6 +128,7 @@ class PrometheusAssetsTest {
             () ->
                 fail(
                     "promtool not found on PATH or at /usr/bin/promtool; it checks the Prometheus"
-                        + " assets in deploy/monitoring. Install it: apt-get install prometheus"));
+                        + " assets in deploy/monitoring. ./upshift test installs it; by hand:"
+                        + " deploy/lib/ensure-promtool.sh"));
   }
 }
