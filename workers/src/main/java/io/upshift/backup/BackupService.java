@@ -77,53 +77,72 @@ public class BackupService {
   }
 
   /**
-   * After the applications stopped: if the database changed since the run's backup (its WAL
-   * position moved), takes a final backup so that a rollback never loses a write the platform
-   * accepted before the stop. Returns the newest backup of the run.
+   * The restore point of one hop, taken while its applications are stopped: if the database changed
+   * since the previous restore point ({@code previousId}: the run's backup for the first hop, the
+   * previous hop's restore point after that), a backup of the data as the stop left it; otherwise
+   * the previous restore point, which holds the same data. Every write the platform accepted before
+   * this hop's stop is therefore in the point a rollback of this hop restores, and no hop restores
+   * a point older than that. Also records the per-table row counts at the stop, which verification
+   * and the restore check compare against. Idempotent per run and hop.
    */
-  public BackupManifest finalBackupIfChanged(String platform, String runId)
+  public String restorePointAtStop(String platform, String runId, String hop, String previousId)
       throws IOException, InterruptedException {
     BackupManifest first = backup(platform, runId, "");
+    Path previousDir = backups.resolve(platform).resolve(previousId);
+    BackupManifest previous =
+        Files.exists(previousDir.resolve("manifest.json")) ? readManifest(previousDir) : first;
     PlatformRegistry.Registration registration = registry.find(platform).orElseThrow();
     String now = walPosition(InstalledPlatform.load(platform, registration));
-    if (now.equals(first.walPosition())) {
+    String id;
+    if (now.equals(previous.walPosition())) {
       log.info(
-          "Database of {} unchanged since backup {} (WAL {}); no final backup needed",
+          "Database of {} unchanged since {} (WAL {}); it is the restore point of hop {}",
           platform,
-          first.id(),
-          now);
-      return first;
+          previous.id(),
+          now,
+          hop);
+      id = previous.id();
+    } else {
+      log.info(
+          "Database of {} changed since {} (WAL {} -> {}); taking the restore point of hop {}",
+          platform,
+          previous.id(),
+          previous.walPosition(),
+          now,
+          hop);
+      id = backup(platform, runId, "-stop-" + hop).id();
     }
-    log.info(
-        "Database of {} changed since backup {} (WAL {} -> {}); taking a final backup",
-        platform,
-        first.id(),
-        first.walPosition(),
-        now);
-    return backup(platform, runId, "-final");
+    recordCountsAtStop(platform, runId, hop);
+    return id;
+  }
+
+  /** The directory of a backup by id, verified against its manifest. */
+  public Path verifiedBackup(String platform, String id) throws IOException {
+    Path dir = backups.resolve(platform).resolve(id);
+    if (!Files.exists(dir.resolve("manifest.json"))) {
+      throw new StepFailure("Backup " + id + " of " + platform + " is missing: no " + dir);
+    }
+    if (!verify(dir, readManifest(dir))) {
+      throw new StepFailure(
+          "Backup "
+              + id
+              + " of "
+              + platform
+              + " in "
+              + dir
+              + " does not match its manifest (a file is missing, truncated or changed)");
+    }
+    return dir;
   }
 
   /**
-   * At the first stop of a run (no counts recorded yet): the final backup if data changed, then the
-   * counts at the stop, written last so that they mark the first stop as done. At later hops
-   * nothing is taken. Returns the id of the backup a rollback restores.
+   * Row counts of every table while the hop's applications are stopped, written once per run and
+   * hop to {@code <data-dir>/runs/<runId>/counts-at-stop-<hop>.json}: the baseline that protected
+   * tables may not shrink below, and what a restored copy of the hop's restore point must hold.
    */
-  public String atFirstStop(String platform, String runId)
-      throws IOException, InterruptedException {
-    if (!Files.exists(countsAtStop(runId))) {
-      finalBackupIfChanged(platform, runId);
-      recordCountsAtStop(platform, runId);
-    }
-    return readManifest(newestBackup(platform, runId)).id();
-  }
-
-  /**
-   * Row counts of every table while the applications are stopped, written once per run to {@code
-   * <data-dir>/runs/<runId>/counts-at-stop.json}: the baseline that protected tables may not shrink
-   * below.
-   */
-  public Map<String, Long> recordCountsAtStop(String platform, String runId) throws IOException {
-    Path file = countsAtStop(runId);
+  public Map<String, Long> recordCountsAtStop(String platform, String runId, String hop)
+      throws IOException {
+    Path file = countsAtStop(runId, hop);
     if (Files.exists(file)) {
       return JSON.readValue(
           file.toFile(),
@@ -139,19 +158,25 @@ public class BackupService {
     return counts;
   }
 
-  public Path countsAtStop(String runId) {
-    return backups.resolveSibling("runs").resolve(runId).resolve("counts-at-stop.json");
+  public Path countsAtStop(String runId, String hop) {
+    return backups
+        .resolveSibling("runs")
+        .resolve(runId)
+        .resolve("counts-at-stop-" + hop.replaceAll("[^A-Za-z0-9._-]", "_") + ".json");
   }
 
-  /** The newest verified backup of a run (the final one when it exists): what rollback restores. */
-  public Path newestBackup(String platform, String runId) throws IOException {
-    Path last = backups.resolve(platform).resolve("run-" + runId + "-final");
-    Path first = backups.resolve(platform).resolve("run-" + runId);
-    Path chosen = Files.exists(last.resolve("manifest.json")) ? last : first;
-    if (!Files.exists(chosen.resolve("manifest.json")) || !verify(chosen, readManifest(chosen))) {
-      throw new StepFailure("No verified backup of run " + runId + " in " + chosen);
+  /** The counts recorded at a hop's stop, if that stop happened. */
+  public java.util.Optional<Map<String, Long>> countsAtStopOf(String runId, String hop)
+      throws IOException {
+    Path file = countsAtStop(runId, hop);
+    if (!Files.exists(file)) {
+      return java.util.Optional.empty();
     }
-    return chosen;
+    return java.util.Optional.of(
+        JSON.readValue(
+            file.toFile(),
+            new com.fasterxml.jackson.core.type.TypeReference<
+                java.util.TreeMap<String, Long>>() {}));
   }
 
   static String walPosition(InstalledPlatform installed) {
@@ -266,7 +291,7 @@ public class BackupService {
     }
   }
 
-  static BackupManifest readManifest(Path directory) throws IOException {
+  public static BackupManifest readManifest(Path directory) throws IOException {
     return JSON.readValue(directory.resolve("manifest.json").toFile(), BackupManifest.class);
   }
 
@@ -287,7 +312,7 @@ public class BackupService {
     }
   }
 
-  static BackupManifest.BackupFile dumpOf(BackupManifest manifest) {
+  public static BackupManifest.BackupFile dumpOf(BackupManifest manifest) {
     return manifest.files().stream()
         .filter(f -> f.kind().equals("database"))
         .findFirst()
@@ -337,7 +362,7 @@ public class BackupService {
     return new BackupManifest.BackupFile(name, "config", Files.size(target), sha256(target));
   }
 
-  static String runningContainer(DockerClient docker, String project, String service) {
+  public static String runningContainer(DockerClient docker, String project, String service) {
     List<Container> containers =
         docker
             .listContainersCmd()
@@ -365,6 +390,9 @@ public class BackupService {
     for (Container c :
         docker
             .listContainersCmd()
+            // Stopped ones too: a restore point is taken with the applications stopped, and the
+            // rollback re-tags their images by these digests.
+            .withShowAll(true)
             .withLabelFilter(Map.of("com.docker.compose.project", project))
             .exec()) {
       String service = c.getLabels().getOrDefault("com.docker.compose.service", c.getId());

@@ -3,40 +3,52 @@ package io.upshift.backup;
 import io.camunda.client.annotation.JobWorker;
 import io.camunda.client.api.response.ActivatedJob;
 import io.upshift.platform.PlatformJob;
+import io.upshift.rollback.CutoverLog;
 import io.upshift.run.JobSteps;
 import java.util.Map;
 import org.springframework.stereotype.Component;
 
 /**
- * {@code upshift.backup.final}: after the applications stopped for the first hop, takes a final
- * backup if the database changed since the run's backup (WAL position), so a rollback never loses a
- * write the platform accepted before the stop. Later hops change nothing: the restore point is the
- * state before the upgrade, not between hops. Also records the row count of every table at the stop
- * (the first time), which verification compares against. Outputs {@code restorePoint}: the id of
- * the newest backup.
+ * {@code upshift.backup.final}: after the applications of a hop stopped, takes the hop's restore
+ * point if the database changed since the previous one (the run's backup for the first hop, the
+ * previous hop's restore point after that), so that a rollback of this hop never loses a write the
+ * platform accepted before its stop, including writes accepted by an earlier hop's release. Records
+ * the per-table row counts at the stop and the restore point in the cutover log. Outputs {@code
+ * restorePoint}: the id of the backup a rollback of this hop restores.
  */
 @Component
 public class FinalBackupWorker {
 
   private final BackupService backups;
   private final JobSteps steps;
+  private final CutoverLog cutover;
 
-  FinalBackupWorker(BackupService backups, JobSteps steps) {
+  FinalBackupWorker(BackupService backups, JobSteps steps, CutoverLog cutover) {
     this.backups = backups;
     this.steps = steps;
+    this.cutover = cutover;
   }
 
   @JobWorker(
       type = "upshift.backup.final",
       timeout = 2 * 60 * 60 * 1000,
-      fetchVariables = {"platform"})
+      fetchVariables = {"platform", "hop"})
   public Map<String, Object> finalBackup(ActivatedJob job) {
     return steps.run(
         job,
         () -> {
-          PlatformJob target = PlatformJob.of(job, false);
-          return Map.<String, Object>of(
-              "restorePoint", backups.atFirstStop(target.platform(), target.runId()));
+          PlatformJob target = PlatformJob.of(job, true);
+          String previous =
+              cutover.hops(target.runId()).stream()
+                  .filter(
+                      h -> !h.hop().equals(target.hop()) && h.did(CutoverLog.Action.RESTORE_POINT))
+                  .reduce((a, b) -> b)
+                  .map(h -> h.detail(CutoverLog.Action.RESTORE_POINT))
+                  .orElse("run-" + target.runId());
+          String id =
+              backups.restorePointAtStop(target.platform(), target.runId(), target.hop(), previous);
+          cutover.record(target.runId(), target.hop(), CutoverLog.Action.RESTORE_POINT, id);
+          return Map.<String, Object>of("restorePoint", id);
         },
         out -> "restore point " + out.get("restorePoint"));
   }

@@ -336,7 +336,7 @@ public class RehearsalService {
   }
 
   /** Exact row count of every table of the public schema. */
-  static Map<String, Long> rowCounts(String url, String user, String password) {
+  public static Map<String, Long> rowCounts(String url, String user, String password) {
     Map<String, Long> counts = new TreeMap<>();
     try (Connection c = DriverManager.getConnection(url, user, password);
         Statement s = c.createStatement()) {

@@ -74,8 +74,19 @@ public class ComposeServices {
     return states;
   }
 
-  /** Log lines of one service's container since the given time (for error scans and reports). */
+  /** The last log lines of one service's container. */
   public String logs(String project, String service, int tail) throws InterruptedException {
+    return logs(project, service, tail, null);
+  }
+
+  /**
+   * The last log lines of one service's container written since that container last started and, if
+   * given, since {@code since}: lines of an earlier start (a container that was not recreated keeps
+   * its old log) never show up. Lines are filtered by Docker's own timestamps, which are stripped
+   * from the result.
+   */
+  public String logs(String project, String service, int tail, java.time.Instant since)
+      throws InterruptedException {
     List<Container> containers =
         docker
             .listContainersCmd()
@@ -85,12 +96,18 @@ public class ComposeServices {
     if (containers.isEmpty()) {
       return "";
     }
+    String id = containers.get(0).getId();
+    java.time.Instant from = startedAt(id);
+    if (since != null && (from == null || since.isAfter(from))) {
+      from = since;
+    }
     StringBuilder out = new StringBuilder();
-    docker
-        .logContainerCmd(containers.get(0).getId())
-        .withStdOut(true)
-        .withStdErr(true)
-        .withTail(tail)
+    var command = docker.logContainerCmd(id).withStdOut(true).withStdErr(true).withTail(tail);
+    if (from != null) {
+      // Docker's "since" has whole seconds; the exact cut is made on each line's timestamp.
+      command.withSince((int) from.getEpochSecond()).withTimestamps(true);
+    }
+    command
         .exec(
             new com.github.dockerjava.api.async.ResultCallback.Adapter<
                 com.github.dockerjava.api.model.Frame>() {
@@ -100,6 +117,38 @@ public class ComposeServices {
               }
             })
         .awaitCompletion(30, java.util.concurrent.TimeUnit.SECONDS);
-    return out.toString();
+    return from == null ? out.toString() : linesSince(out.toString(), from);
+  }
+
+  /** Keeps the lines stamped at or after {@code from}, without their timestamps. */
+  static String linesSince(String timestamped, java.time.Instant from) {
+    StringBuilder kept = new StringBuilder();
+    for (String line : timestamped.split("\n")) {
+      int space = line.indexOf(' ');
+      if (space <= 0) {
+        continue;
+      }
+      try {
+        java.time.Instant at = java.time.Instant.parse(line.substring(0, space));
+        if (!at.isBefore(from)) {
+          kept.append(line.substring(space + 1)).append('\n');
+        }
+      } catch (java.time.format.DateTimeParseException e) {
+        // A continuation without a stamp cannot be placed in time; leave it out of error scans.
+      }
+    }
+    return kept.toString();
+  }
+
+  private java.time.Instant startedAt(String containerId) {
+    String started = docker.inspectContainerCmd(containerId).exec().getState().getStartedAt();
+    if (started == null || started.startsWith("0001-")) {
+      return null;
+    }
+    try {
+      return java.time.Instant.parse(started);
+    } catch (java.time.format.DateTimeParseException e) {
+      return null;
+    }
   }
 }

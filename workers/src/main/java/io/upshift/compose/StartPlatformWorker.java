@@ -5,6 +5,7 @@ import io.camunda.client.api.response.ActivatedJob;
 import io.upshift.metrics.UpshiftMetrics;
 import io.upshift.platform.PlatformJob;
 import io.upshift.platform.PlatformOperations;
+import io.upshift.rollback.CutoverLog;
 import io.upshift.run.JobSteps;
 import io.upshift.run.StepFailure;
 import java.time.Clock;
@@ -28,9 +29,15 @@ public class StartPlatformWorker {
   private final JobSteps steps;
   private final Clock clock;
   private final UpshiftMetrics metrics;
+  private final CutoverLog cutover;
 
   StartPlatformWorker(
-      PlatformOperations platforms, JobSteps steps, Clock clock, UpshiftMetrics metrics) {
+      PlatformOperations platforms,
+      JobSteps steps,
+      Clock clock,
+      UpshiftMetrics metrics,
+      CutoverLog cutover) {
+    this.cutover = cutover;
     this.metrics = metrics;
     this.platforms = platforms;
     this.steps = steps;
@@ -45,7 +52,8 @@ public class StartPlatformWorker {
     return steps.run(
         job,
         () -> {
-          PlatformJob target = PlatformJob.of(job, false);
+          PlatformJob target = PlatformJob.of(job, true);
+          cutover.record(target.runId(), target.hop(), CutoverLog.Action.START, null);
           Map<String, String> health = platforms.startAndAwaitHealthy(target.platform());
           Map<String, String> unhealthy =
               health.entrySet().stream()

@@ -4,6 +4,7 @@ import io.camunda.client.annotation.JobWorker;
 import io.camunda.client.api.response.ActivatedJob;
 import io.upshift.platform.PlatformJob;
 import io.upshift.platform.PlatformOperations;
+import io.upshift.rollback.CutoverLog;
 import io.upshift.run.JobSteps;
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -22,8 +23,11 @@ public class StopApplicationsWorker {
   private final PlatformOperations platforms;
   private final JobSteps steps;
   private final Clock clock;
+  private final CutoverLog cutover;
 
-  StopApplicationsWorker(PlatformOperations platforms, JobSteps steps, Clock clock) {
+  StopApplicationsWorker(
+      PlatformOperations platforms, JobSteps steps, Clock clock, CutoverLog cutover) {
+    this.cutover = cutover;
     this.platforms = platforms;
     this.steps = steps;
     this.clock = clock;
@@ -32,12 +36,18 @@ public class StopApplicationsWorker {
   @JobWorker(
       type = "upshift.compose.stop",
       timeout = 15 * 60 * 1000,
-      fetchVariables = {"platform", "downtimeStartedAt"})
+      fetchVariables = {"platform", "hop", "downtimeStartedAt"})
   public Map<String, Object> stop(ActivatedJob job) {
     return steps.run(
         job,
         () -> {
-          PlatformJob target = PlatformJob.of(job, false);
+          PlatformJob target = PlatformJob.of(job, true);
+          // Intent first: a stop that fails half way is still undone (the old release restarted).
+          cutover.record(
+              target.runId(),
+              target.hop(),
+              CutoverLog.Action.STOP,
+              platforms.installed(target.platform()).descriptor().platform().version());
           List<String> stopped = platforms.stopApplications(target.platform());
           Map<String, Object> out = new LinkedHashMap<>();
           Object started = job.getVariablesAsMap().get("downtimeStartedAt");

@@ -5,6 +5,7 @@ import io.camunda.client.api.response.ActivatedJob;
 import io.upshift.platform.InstalledPlatform;
 import io.upshift.platform.PlatformJob;
 import io.upshift.platform.PlatformOperations;
+import io.upshift.rollback.CutoverLog;
 import io.upshift.run.JobSteps;
 import io.upshift.run.StepFailure;
 import java.nio.file.Path;
@@ -21,8 +22,10 @@ public class MigrateConfigWorker {
 
   private final PlatformOperations platforms;
   private final JobSteps steps;
+  private final CutoverLog cutover;
 
-  MigrateConfigWorker(PlatformOperations platforms, JobSteps steps) {
+  MigrateConfigWorker(PlatformOperations platforms, JobSteps steps, CutoverLog cutover) {
+    this.cutover = cutover;
     this.platforms = platforms;
     this.steps = steps;
   }
@@ -30,12 +33,13 @@ public class MigrateConfigWorker {
   @JobWorker(
       type = "upshift.config.migrate",
       timeout = 5 * 60 * 1000,
-      fetchVariables = {"platform"})
+      fetchVariables = {"platform", "hop"})
   public Map<String, Object> migrate(ActivatedJob job) {
     return steps.run(
         job,
         () -> {
-          PlatformJob target = PlatformJob.of(job, false);
+          PlatformJob target = PlatformJob.of(job, true);
+          cutover.record(target.runId(), target.hop(), CutoverLog.Action.CONFIG, null);
           InstalledPlatform installed = platforms.installed(target.platform());
           String envName =
               installed.descriptor().compose().envFile() == null

@@ -115,9 +115,12 @@ public class RunbookModels {
       FlowElement marked = model.getModelElementById(pointOfNoReturn);
       if (marked.getParentElement() instanceof SubProcess subProcess) {
         collect(subProcess, scope);
+        // The rollback starts at the boundary that catches the error the point of no return
+        // raises when it fails (its upshift.onFailure header); other boundaries of the subprocess
+        // (e.g. a failure before the stop) undo nothing.
+        String code = failureCode(marked);
         for (BoundaryEvent boundary : model.getModelElementsByType(BoundaryEvent.class)) {
-          if (boundary.getAttachedTo() == subProcess
-              && !boundary.getChildElementsByType(ErrorEventDefinition.class).isEmpty()) {
+          if (boundary.getAttachedTo() == subProcess && catches(boundary, code)) {
             reachable(boundary, rollback);
           }
         }
@@ -130,6 +133,29 @@ public class RunbookModels {
         Set.copyOf(scope),
         Set.copyOf(rollback),
         Map.copyOf(names));
+  }
+
+  private static String failureCode(FlowElement element) {
+    for (var header :
+        element
+            .getModelInstance()
+            .getModelElementsByType(io.camunda.zeebe.model.bpmn.instance.zeebe.ZeebeHeader.class)) {
+      var owner = header.getParentElement().getParentElement().getParentElement();
+      if (owner == element && io.upshift.run.JobSteps.ON_FAILURE.equals(header.getKey())) {
+        return header.getValue();
+      }
+    }
+    return null;
+  }
+
+  private static boolean catches(BoundaryEvent boundary, String code) {
+    for (ErrorEventDefinition error : boundary.getChildElementsByType(ErrorEventDefinition.class)) {
+      if (code == null
+          || (error.getError() != null && code.equals(error.getError().getErrorCode()))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static void collect(SubProcess subProcess, Set<String> into) {
@@ -148,8 +174,18 @@ public class RunbookModels {
     while (!todo.isEmpty()) {
       FlowNode node = todo.poll();
       if (into.add(node.getId())) {
+        if (node instanceof SubProcess nested) {
+          collect(nested, into);
+        }
         for (SequenceFlow flow : node.getOutgoing()) {
           todo.add(flow.getTarget());
+        }
+        // A failure of a rollback step (its boundary events) is still on the rollback path.
+        for (BoundaryEvent boundary :
+            node.getModelInstance().getModelElementsByType(BoundaryEvent.class)) {
+          if (boundary.getAttachedTo() == node || into.contains(boundary.getAttachedTo().getId())) {
+            todo.add(boundary);
+          }
         }
       }
     }

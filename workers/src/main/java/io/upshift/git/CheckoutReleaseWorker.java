@@ -4,6 +4,7 @@ import io.camunda.client.annotation.JobWorker;
 import io.camunda.client.api.response.ActivatedJob;
 import io.upshift.platform.PlatformJob;
 import io.upshift.platform.PlatformOperations;
+import io.upshift.rollback.CutoverLog;
 import io.upshift.run.JobSteps;
 import java.util.Map;
 import org.springframework.stereotype.Component;
@@ -18,8 +19,10 @@ public class CheckoutReleaseWorker {
 
   private final PlatformOperations platforms;
   private final JobSteps steps;
+  private final CutoverLog cutover;
 
-  CheckoutReleaseWorker(PlatformOperations platforms, JobSteps steps) {
+  CheckoutReleaseWorker(PlatformOperations platforms, JobSteps steps, CutoverLog cutover) {
+    this.cutover = cutover;
     this.platforms = platforms;
     this.steps = steps;
   }
@@ -33,6 +36,11 @@ public class CheckoutReleaseWorker {
         job,
         () -> {
           PlatformJob target = PlatformJob.of(job, true);
+          cutover.record(
+              target.runId(),
+              target.hop(),
+              CutoverLog.Action.CHECKOUT,
+              platforms.installed(target.platform()).descriptor().platform().version());
           return Map.<String, Object>of(
               "checkedOut",
               Map.of(

@@ -5,6 +5,7 @@ import io.camunda.client.api.response.ActivatedJob;
 import io.upshift.platform.InstalledPlatform;
 import io.upshift.platform.PlatformJob;
 import io.upshift.platform.PlatformOperations;
+import io.upshift.rollback.CutoverLog;
 import io.upshift.run.JobSteps;
 import io.upshift.run.StepFailure;
 import java.util.Map;
@@ -20,8 +21,10 @@ public class ApplyMigrationsWorker {
 
   private final PlatformOperations platforms;
   private final JobSteps steps;
+  private final CutoverLog cutover;
 
-  ApplyMigrationsWorker(PlatformOperations platforms, JobSteps steps) {
+  ApplyMigrationsWorker(PlatformOperations platforms, JobSteps steps, CutoverLog cutover) {
+    this.cutover = cutover;
     this.platforms = platforms;
     this.steps = steps;
   }
@@ -29,13 +32,16 @@ public class ApplyMigrationsWorker {
   @JobWorker(
       type = "upshift.migration.apply",
       timeout = 60 * 60 * 1000,
-      fetchVariables = {"platform"})
+      fetchVariables = {"platform", "hop"})
   public Map<String, Object> apply(ActivatedJob job) {
     return steps.run(
         job,
         () -> {
-          PlatformJob target = PlatformJob.of(job, false);
+          PlatformJob target = PlatformJob.of(job, true);
           InstalledPlatform installed = platforms.installed(target.platform());
+          // Intent first: a migration that fails half way leaves a changed database to restore.
+          cutover.record(
+              target.runId(), target.hop(), CutoverLog.Action.MIGRATE, installed.databaseName());
           var migrations = installed.database().migrations();
           try {
             FlywayMigrator.Outcome outcome =

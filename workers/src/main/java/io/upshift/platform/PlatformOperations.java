@@ -102,8 +102,17 @@ public class PlatformOperations {
     }
   }
 
-  /** The last lines each service logged (for reports and error scans). */
+  /** The last lines each service logged (for reports). */
   public Map<String, String> logs(String platform, int tail)
+      throws InterruptedException, IOException {
+    return logs(platform, tail, null);
+  }
+
+  /**
+   * The last lines each service's current container logged since it started and, if given, since
+   * {@code since} (for error scans: nothing older than the run counts against it).
+   */
+  public Map<String, String> logs(String platform, int tail, java.time.Instant since)
       throws InterruptedException, IOException {
     InstalledPlatform installed = installed(platform);
     Map<String, String> logs = new java.util.LinkedHashMap<>();
@@ -111,7 +120,8 @@ public class PlatformOperations {
       ComposeServices services = new ComposeServices(docker);
       for (PlatformDescriptor.Service s : installed.descriptor().services()) {
         logs.put(
-            s.name(), services.logs(installed.registration().composeProject(), s.name(), tail));
+            s.name(),
+            services.logs(installed.registration().composeProject(), s.name(), tail, since));
       }
     }
     return logs;

@@ -2,6 +2,7 @@ package io.upshift.platform;
 
 import io.camunda.client.annotation.JobWorker;
 import io.camunda.client.api.response.ActivatedJob;
+import io.upshift.rollback.CutoverLog;
 import io.upshift.run.JobSteps;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -21,8 +22,10 @@ public class RecordVersionWorker {
 
   private final PlatformOperations platforms;
   private final JobSteps steps;
+  private final CutoverLog cutover;
 
-  RecordVersionWorker(PlatformOperations platforms, JobSteps steps) {
+  RecordVersionWorker(PlatformOperations platforms, JobSteps steps, CutoverLog cutover) {
+    this.cutover = cutover;
     this.platforms = platforms;
     this.steps = steps;
   }
@@ -30,12 +33,12 @@ public class RecordVersionWorker {
   @JobWorker(
       type = "upshift.platform.record-version",
       timeout = 5 * 60 * 1000,
-      fetchVariables = {"platform"})
+      fetchVariables = {"platform", "hop"})
   public Map<String, Object> record(ActivatedJob job) {
     return steps.run(
         job,
         () -> {
-          PlatformJob target = PlatformJob.of(job, false);
+          PlatformJob target = PlatformJob.of(job, true);
           InstalledPlatform installed = platforms.installed(target.platform());
           String version = installed.descriptor().platform().version();
           try (Connection c =
@@ -58,6 +61,8 @@ public class RecordVersionWorker {
               ps.executeUpdate();
             }
           }
+          // The hop is verified and recorded: a later failure leaves it in place.
+          cutover.record(target.runId(), target.hop(), CutoverLog.Action.DONE, version);
           return Map.<String, Object>of("recordedVersion", version);
         },
         out -> "recorded version " + out.get("recordedVersion"));

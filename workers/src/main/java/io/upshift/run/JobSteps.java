@@ -35,6 +35,12 @@ public class JobSteps {
   /** Task header: the BPMN error code to throw when the step fails for good. */
   public static final String ON_FAILURE = "upshift.onFailure";
 
+  /**
+   * Task header: {@code true} when a failure that the model catches ({@value #ON_FAILURE}) is still
+   * an incident of the run, e.g. a failed rollback that a person must now finish by hand.
+   */
+  public static final String INCIDENT = "upshift.incident";
+
   private static final Logger log = LoggerFactory.getLogger(JobSteps.class);
   private static final Duration BASE_BACKOFF = Duration.ofSeconds(5);
   private static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
@@ -65,7 +71,7 @@ public class JobSteps {
       throw e;
     } catch (StepFailure e) {
       end(job, stepId, StepOutcome.FAILED, e.getMessage(), started);
-      escalate(job, e.getMessage(), e);
+      escalate(job, runId, e.getMessage(), e);
       if (runId != null) {
         journal.incident(runId, job.getElementId() + ": " + e.getMessage());
       }
@@ -81,7 +87,7 @@ public class JobSteps {
           message + " (retries left: " + retriesLeft + ")",
           started);
       if (retriesLeft == 0) {
-        escalate(job, message, e);
+        escalate(job, runId, message, e);
       }
       if (retriesLeft == 0 && runId != null) {
         journal.incident(runId, job.getElementId() + ": " + message);
@@ -97,10 +103,13 @@ public class JobSteps {
    * last retry) into that BPMN error, so the model can react, e.g. roll back after the point of no
    * return, instead of stopping at an incident.
    */
-  private static void escalate(ActivatedJob job, String message, Exception cause) {
+  private void escalate(ActivatedJob job, String runId, String message, Exception cause) {
     String code = job.getCustomHeaders().get(ON_FAILURE);
     if (code != null && !code.isBlank()) {
       String failure = job.getElementId() + ": " + message;
+      if (runId != null && "true".equals(job.getCustomHeaders().get(INCIDENT))) {
+        journal.incident(runId, failure);
+      }
       throw CamundaError.bpmnError(code, failure, java.util.Map.of("failure", failure), cause);
     }
   }

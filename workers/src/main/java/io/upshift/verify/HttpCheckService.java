@@ -1,11 +1,9 @@
 package io.upshift.verify;
 
 import java.io.IOException;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
@@ -17,16 +15,12 @@ class HttpCheckService {
   private static final Logger log = LoggerFactory.getLogger(HttpCheckService.class);
   private static final int BODY_EXCERPT = 200;
 
-  private final HttpClient http =
-      HttpClient.newBuilder()
-          .connectTimeout(Duration.ofSeconds(5))
-          .followRedirects(HttpClient.Redirect.NEVER)
-          .build();
-
   HttpCheckResult check(HttpCheck check) throws InterruptedException {
     long started = System.nanoTime();
     Integer status = null;
     String observed = "no answer";
+    // Every attempt that did not pass, in order: the record shows how the check got its result.
+    java.util.List<String> trail = new java.util.ArrayList<>();
     for (int attempt = 1; attempt <= check.attempts(); attempt++) {
       if (attempt > 1) {
         Thread.sleep(check.backoffBefore(attempt).toMillis());
@@ -37,8 +31,9 @@ class HttpCheckService {
               .header("User-Agent", "upshift-http-check")
               .GET()
               .build();
+      java.util.List<String> notes = new java.util.ArrayList<>();
       try {
-        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = HttpExchange.send(request, notes);
         status = response.statusCode();
         String body = response.body() == null ? "" : response.body();
         boolean statusOk = status == check.expectedStatus();
@@ -50,7 +45,7 @@ class HttpCheckService {
               status,
               attempt,
               elapsed(started),
-              "answered " + status);
+              "answered " + status + history(trail, notes));
         }
         observed =
             statusOk
@@ -75,10 +70,27 @@ class HttpCheckService {
             "could not connect: "
                 + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
       }
+      notes.add(observed);
+      trail.add("#" + attempt + " " + String.join(", then ", notes));
       log.debug("Check {} attempt {}/{}: {}", check.url(), attempt, check.attempts(), observed);
     }
     return new HttpCheckResult(
-        check.url().toString(), false, status, check.attempts(), elapsed(started), observed);
+        check.url().toString(),
+        false,
+        status,
+        check.attempts(),
+        elapsed(started),
+        observed + " (attempts: " + String.join("; ", trail) + ")");
+  }
+
+  /** What happened before a passing answer, if anything did. */
+  private static String history(
+      java.util.List<String> failedAttempts, java.util.List<String> notes) {
+    java.util.List<String> all = new java.util.ArrayList<>(failedAttempts);
+    if (!notes.isEmpty()) {
+      all.add("last attempt: " + String.join(", then ", notes));
+    }
+    return all.isEmpty() ? "" : " (before: " + String.join("; ", all) + ")";
   }
 
   private static long elapsed(long startedNanos) {

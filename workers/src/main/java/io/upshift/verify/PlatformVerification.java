@@ -6,7 +6,6 @@ import io.upshift.platform.InstalledPlatform;
 import io.upshift.platform.PlatformDescriptor;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
@@ -34,9 +33,11 @@ public class PlatformVerification {
       Pattern.compile("(?i)\\b(ERROR|FATAL|CRITICAL|PANIC|Traceback)\\b");
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  private static final int SMOKE_ATTEMPTS = 3;
+  private static final Duration SMOKE_PAUSE = Duration.ofSeconds(1);
+  private static final Duration SMOKE_BUDGET = Duration.ofSeconds(45);
+
   private final HttpCheckService http;
-  private final HttpClient client =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   PlatformVerification(HttpCheckService http) {
     this.http = http;
@@ -49,8 +50,28 @@ public class PlatformVerification {
       InstalledPlatform installed, Map<String, Long> countsAtStop, Map<String, String> logs)
       throws InterruptedException {
     PlatformDescriptor d = installed.descriptor();
+    List<Result> results = new ArrayList<>(healthChecks(installed));
+    for (PlatformDescriptor.SmokeTest smoke : nullSafe(d.smokeTests())) {
+      results.add(smoke(installed, smoke));
+    }
+    databaseChecks(installed, countsAtStop, results);
+    for (Map.Entry<String, String> log : logs.entrySet()) {
+      List<String> errors =
+          log.getValue().lines().filter(l -> LOG_ERRORS.matcher(l).find()).limit(3).toList();
+      results.add(
+          new Result(
+              "log " + log.getKey(),
+              errors.isEmpty(),
+              errors.isEmpty() ? "no errors" : String.join(" | ", errors)));
+    }
+    return results;
+  }
+
+  /** The descriptor's health checks only (what a rollback checks on the release it restored). */
+  public List<Result> healthChecks(InstalledPlatform installed) throws InterruptedException {
     List<Result> results = new ArrayList<>();
-    for (PlatformDescriptor.HttpExpectation check : nullSafe(d.healthChecks())) {
+    for (PlatformDescriptor.HttpExpectation check :
+        nullSafe(installed.descriptor().healthChecks())) {
       List<io.upshift.run.FieldError> errors = new ArrayList<>();
       HttpCheck parsed =
           HttpCheck.parse(
@@ -72,9 +93,12 @@ public class PlatformVerification {
       HttpCheckResult r = http.check(parsed);
       results.add(new Result("health " + check.name(), r.healthy(), r.summary()));
     }
-    for (PlatformDescriptor.SmokeTest smoke : nullSafe(d.smokeTests())) {
-      results.add(smoke(installed, smoke));
-    }
+    return results;
+  }
+
+  private void databaseChecks(
+      InstalledPlatform installed, Map<String, Long> countsAtStop, List<Result> results) {
+    PlatformDescriptor d = installed.descriptor();
     try (Connection c =
         DriverManager.getConnection(
             installed.jdbcUrl(), installed.databaseUser(), installed.databasePassword())) {
@@ -130,22 +154,54 @@ public class PlatformVerification {
     } catch (SQLException e) {
       results.add(new Result("database", false, installed.jdbcUrl() + ": " + e.getMessage()));
     }
-    for (Map.Entry<String, String> log : logs.entrySet()) {
-      List<String> errors =
-          log.getValue().lines().filter(l -> LOG_ERRORS.matcher(l).find()).limit(3).toList();
-      results.add(
-          new Result(
-              "log " + log.getKey(),
-              errors.isEmpty(),
-              errors.isEmpty() ? "no errors" : String.join(" | ", errors)));
-    }
-    return results;
   }
 
+  /**
+   * A smoke request, tried up to {@value #SMOKE_ATTEMPTS} times with a pause between tries and
+   * within {@link #SMOKE_BUDGET} in all, before it counts as failed: a flaky answer must not cost a
+   * rollback. The detail lists every attempt that did not pass.
+   */
   private Result smoke(InstalledPlatform installed, PlatformDescriptor.SmokeTest smoke)
       throws InterruptedException {
     String url = installed.env().substitute(smoke.url());
     String method = smoke.method() == null ? "GET" : smoke.method();
+    String name = "smoke " + smoke.name();
+    long deadline = System.nanoTime() + SMOKE_BUDGET.toNanos();
+    List<String> failed = new ArrayList<>();
+    for (int attempt = 1; ; attempt++) {
+      List<String> notes = new ArrayList<>();
+      String problem = smokeOnce(smoke, url, method, notes);
+      if (problem == null) {
+        notes.add(0, "passed");
+        String before = failed.isEmpty() ? "" : " (before: " + String.join("; ", failed) + ")";
+        return new Result(
+            name,
+            true,
+            method
+                + " "
+                + url
+                + " "
+                + String.join(", ", notes)
+                + " on attempt "
+                + attempt
+                + before);
+      }
+      notes.add(problem);
+      failed.add("#" + attempt + " " + String.join(", then ", notes));
+      if (attempt >= SMOKE_ATTEMPTS || System.nanoTime() + SMOKE_PAUSE.toNanos() > deadline) {
+        return new Result(
+            name,
+            false,
+            method + " " + url + " " + problem + " (attempts: " + String.join("; ", failed) + ")");
+      }
+      Thread.sleep(SMOKE_PAUSE.toMillis());
+    }
+  }
+
+  /** One try of a smoke request: null when it passed, else what was wrong. */
+  private static String smokeOnce(
+      PlatformDescriptor.SmokeTest smoke, String url, String method, List<String> notes)
+      throws InterruptedException {
     try {
       HttpRequest.Builder request =
           HttpRequest.newBuilder(URI.create(url))
@@ -158,47 +214,24 @@ public class PlatformVerification {
       if (smoke.headers() != null) {
         smoke.headers().forEach(request::header);
       }
-      HttpResponse<String> response =
-          client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response = HttpExchange.send(request.build(), notes);
       int expected = smoke.expectStatus() == null ? 200 : smoke.expectStatus();
       if (response.statusCode() != expected) {
-        return new Result(
-            "smoke " + smoke.name(),
-            false,
-            method
-                + " "
-                + url
-                + " answered "
-                + response.statusCode()
-                + " (expected "
-                + expected
-                + ")");
+        return "answered " + response.statusCode() + " (expected " + expected + ")";
       }
       if (smoke.expectJson() != null && !smoke.expectJson().isEmpty()) {
         JsonNode body = JSON.readTree(response.body());
         for (Map.Entry<String, Object> e : smoke.expectJson().entrySet()) {
           JsonNode value = body.get(e.getKey());
           if (value == null || !value.asText().equals(String.valueOf(e.getValue()))) {
-            return new Result(
-                "smoke " + smoke.name(),
-                false,
-                method
-                    + " "
-                    + url
-                    + ": "
-                    + e.getKey()
-                    + " is "
-                    + value
-                    + ", expected "
-                    + e.getValue());
+            return e.getKey() + " is " + value + ", expected " + e.getValue();
           }
         }
       }
-      return new Result(
-          "smoke " + smoke.name(), true, method + " " + url + " answered " + response.statusCode());
+      notes.add("answered " + response.statusCode());
+      return null;
     } catch (IOException e) {
-      return new Result(
-          "smoke " + smoke.name(), false, method + " " + url + " failed: " + e.getMessage());
+      return "failed: " + HttpExchange.describe(e);
     }
   }
 

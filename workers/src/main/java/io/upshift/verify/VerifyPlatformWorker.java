@@ -23,12 +23,15 @@ public class VerifyPlatformWorker {
   private final PlatformVerification verification;
   private final BackupService backups;
   private final JobSteps steps;
+  private final io.upshift.rollback.CutoverLog cutover;
 
   VerifyPlatformWorker(
       PlatformOperations platforms,
       PlatformVerification verification,
       BackupService backups,
-      JobSteps steps) {
+      JobSteps steps,
+      io.upshift.rollback.CutoverLog cutover) {
+    this.cutover = cutover;
     this.platforms = platforms;
     this.verification = verification;
     this.backups = backups;
@@ -38,17 +41,29 @@ public class VerifyPlatformWorker {
   @JobWorker(
       type = "upshift.verify.platform",
       timeout = 15 * 60 * 1000,
-      fetchVariables = {"platform"})
+      fetchVariables = {"platform", "hop", "targetVersion"})
   public Map<String, Object> verify(ActivatedJob job) {
     return steps.run(
         job,
         () -> {
           PlatformJob target = PlatformJob.of(job, false);
+          // Inside the cutover the hop is set; the re-verification after the observation window
+          // checks the last hop, whose target is the run's target version.
+          String hop =
+              target.hop() != null
+                  ? target.hop()
+                  : (String) job.getVariablesAsMap().get("targetVersion");
+          // Only what the services logged since this hop stopped them: an ERROR line from before
+          // the run is not this release's failure.
+          java.time.Instant since =
+              hop == null ? null : cutover.stoppedAt(target.runId(), hop).orElse(null);
           List<PlatformVerification.Result> results =
               verification.verify(
                   platforms.installed(target.platform()),
-                  backups.recordCountsAtStop(target.platform(), target.runId()),
-                  platforms.logs(target.platform(), 200));
+                  hop == null
+                      ? Map.of()
+                      : backups.countsAtStopOf(target.runId(), hop).orElseGet(() -> Map.of()),
+                  platforms.logs(target.platform(), 200, since));
           List<String> lines =
               results.stream()
                   .map(r -> (r.passed() ? "ok " : "FAILED ") + r.check() + ": " + r.detail())

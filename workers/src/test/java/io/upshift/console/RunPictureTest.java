@@ -24,10 +24,21 @@ class RunPictureTest {
     assertThat(UPGRADE.pointOfNoReturn()).isEqualTo("StopApplications");
     assertThat(UPGRADE.protectedScope())
         .contains("Cutover", "PullImages", "StopApplications", "ApplyMigrations", "RecordVersion")
-        .doesNotContain("ApproveMaintenanceWindow", "SignOffUpgrade", "RollBack");
+        .doesNotContain("ApproveMaintenanceWindow", "SignOffUpgrade", "RestoreDatabase");
+    // The rollback path starts at the boundary catching the stop's failure code, and includes the
+    // undo steps inside its subprocess; a failure before the stop is not a rollback.
     assertThat(UPGRADE.rollbackPath())
-        .contains("CutoverFailed", "RollBack", "ReviewRollback", "RolledBack")
-        .doesNotContain("SignOffUpgrade", "Upgraded");
+        .contains(
+            "CutoverFailed",
+            "PlanRollback",
+            "RollbackHop",
+            "StopFailedRelease",
+            "RestoreDatabase",
+            "StartPreviousRelease",
+            "ReviewRollback",
+            "RestoreByHand",
+            "RolledBack")
+        .doesNotContain("SignOffUpgrade", "Upgraded", "CutoverNotStarted");
     assertThat(new RunbookModels().find("health-check").orElseThrow().pointOfNoReturn()).isNull();
   }
 
@@ -60,15 +71,16 @@ class RunPictureTest {
   void aFailedStepLeadsOntoTheRollbackPath() {
     List<RunView.Step> steps = steps("StopApplications");
     steps.add(step("StartPlatform", "failed"));
-    steps.add(step("RollBack", "started"));
-    RunPicture rolling = RunPicture.of(run("active", null, "RollBack", steps), UPGRADE, List.of());
+    steps.add(step("RestoreDatabase", "started"));
+    RunPicture rolling =
+        RunPicture.of(run("active", null, "RestoreDatabase", steps), UPGRADE, List.of());
     assertThat(rolling.safety().level()).isEqualTo("rolling-back");
     assertThat(rolling.markers()).containsEntry("StartPlatform", "failed");
 
-    List<RunView.Step> done = steps("StopApplications", "RollBack");
+    List<RunView.Step> done = steps("StopApplications", "StartPreviousRelease");
     RunPicture review =
         RunPicture.of(
-            run("active", null, "RollBack", done),
+            run("active", null, "StartPreviousRelease", done),
             UPGRADE,
             List.of(task("ReviewRollback", "waiting")));
     assertThat(review.safety().level()).isEqualTo("rolled-back");
