@@ -86,8 +86,24 @@ public record RunPicture(
         return new Safety(
             "rolled-back",
             "Rolled back",
-            "The run failed after the point of no return and the platform was rolled back to the"
-                + " release, configuration, images and database from before.");
+            "A hop failed after the point of no return and what it had done was undone: the"
+                + " release, configuration and images from before its stop, and its database if"
+                + " its migrations had started. Hops that finished before it stay. The outcome"
+                + " says what was discarded and where it is kept.");
+      }
+      if ("FailedNothingChanged".equals(run.currentElement())) {
+        return new Safety(
+            reached ? "manual" : "safe",
+            "Failed before the failing hop stopped anything",
+            "The failing hop never stopped the platform, so nothing was undone; hops that"
+                + " finished before it (if any) stay, verified.");
+      }
+      if ("RolledBackByHand".equals(run.currentElement())) {
+        return new Safety(
+            "danger",
+            "The rollback failed; a person restored by hand",
+            "The automatic rollback failed and a person finished it by hand"
+                + " (docs/operations.md, \"Restoring by hand\"). Check the platform.");
       }
       return reached
           ? new Safety(

@@ -101,7 +101,10 @@ public class CutoverLog {
             })
         .list();
     List<HopLog> hops = new ArrayList<>();
-    byHop.forEach((hop, actions) -> hops.add(new HopLog(hop, Map.copyOf(actions))));
+    // Details may be null (CONFIG, START): no Map.copyOf.
+    byHop.forEach(
+        (hop, actions) ->
+            hops.add(new HopLog(hop, java.util.Collections.unmodifiableMap(actions))));
     return hops;
   }
 

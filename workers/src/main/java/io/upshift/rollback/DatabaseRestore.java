@@ -14,6 +14,7 @@ import java.util.List;
  *     point
  * @param discarded per table: how many rows and their first primary keys
  * @param sequencesAdvanced sequences moved past the values the failed release handed out
+ * @param keysFile every discarded key, per table (JSON), on Upshift's host
  */
 public record DatabaseRestore(
     String database,
@@ -21,7 +22,8 @@ public record DatabaseRestore(
     String failedStateKeptAs,
     long discardedRows,
     List<TableDiscard> discarded,
-    List<String> sequencesAdvanced) {
+    List<String> sequencesAdvanced,
+    String keysFile) {
 
   /** Rows of one table written after the stop and not carried back. */
   public record TableDiscard(String table, long rows, List<String> keys, String note) {}
@@ -53,6 +55,9 @@ public record DatabaseRestore(
     }
     text.append("); they are in database ")
         .append(failedStateKeptAs)
+        .append(" (every key: ")
+        .append(keysFile)
+        .append(")")
         .append(". How to reconcile: compare that database with ")
         .append(database)
         .append(" by primary key, re-apply the rows that are still wanted (docs/operations.md,")

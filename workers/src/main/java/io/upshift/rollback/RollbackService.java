@@ -197,7 +197,9 @@ public class RollbackService {
         if (!psql.exists(database) && psql.exists(restored)) {
           psql.run("ALTER DATABASE " + q(restored) + " RENAME TO " + q(database));
         }
-        outcome = compare(installed, database, failed, plan.restorePoint(), List.of());
+        outcome =
+            compare(
+                installed, database, failed, plan.restorePoint(), List.of(), keysFile(runId, plan));
       } else {
         Path dir = backups.verifiedBackup(platform, plan.restorePoint());
         BackupManifest manifest = BackupService.readManifest(dir);
@@ -250,7 +252,14 @@ public class RollbackService {
                   + " is untouched; restore by hand (docs/operations.md).");
         }
         List<String> advanced = advanceSequences(installed, database, restored);
-        outcome = compare(installed, restored, database, plan.restorePoint(), advanced);
+        outcome =
+            compare(
+                installed,
+                restored,
+                database,
+                plan.restorePoint(),
+                advanced,
+                keysFile(runId, plan));
         // The swap: one transaction, no connection may stay on either database.
         psql.run(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname IN ("
@@ -274,7 +283,8 @@ public class RollbackService {
                 failed,
                 outcome.discardedRows(),
                 outcome.discarded(),
-                outcome.sequencesAdvanced());
+                outcome.sequencesAdvanced(),
+                outcome.keysFile());
       }
       Files.createDirectories(report.getParent());
       Path partial = report.resolveSibling(report.getFileName() + ".partial");
@@ -292,15 +302,24 @@ public class RollbackService {
     }
   }
 
-  /** What the failed state holds beyond the restored copy, per protected table. */
+  private Path keysFile(String runId, RollbackPlan plan) {
+    return runs.resolve(runId).resolve("discarded-keys-" + safe(plan.hop()) + ".json");
+  }
+
+  /**
+   * What the failed state holds beyond the restored copy, per protected table. Every key is written
+   * to {@code keysFile} (table to keys); the variable carries the first {@value #LISTED_KEYS}.
+   */
   private DatabaseRestore compare(
       InstalledPlatform installed,
       String restoredDb,
       String failedDb,
       String restorePoint,
-      List<String> advanced) {
+      List<String> advanced,
+      Path keysFile) {
     List<String> tables = installed.descriptor().protectedTables();
     List<DatabaseRestore.TableDiscard> discarded = new ArrayList<>();
+    Map<String, List<String>> allKeys = new LinkedHashMap<>();
     long total = 0;
     String user = installed.databaseUser();
     String password = installed.databasePassword();
@@ -311,7 +330,13 @@ public class RollbackService {
       for (String table : tables == null ? List.<String>of() : tables) {
         DatabaseRestore.TableDiscard t = discardedRows(restored, failed, table);
         if (t != null && t.rows() > 0) {
-          discarded.add(t);
+          allKeys.put(table, t.keys());
+          discarded.add(
+              new DatabaseRestore.TableDiscard(
+                  table,
+                  t.rows(),
+                  List.copyOf(t.keys().subList(0, Math.min(LISTED_KEYS, t.keys().size()))),
+                  t.note()));
           total += t.rows();
         }
       }
@@ -319,8 +344,20 @@ public class RollbackService {
       throw new IllegalStateException(
           "Cannot compare the failed state with the restore point: " + e.getMessage(), e);
     }
+    try {
+      Files.createDirectories(keysFile.getParent());
+      JSON.writeValue(keysFile.toFile(), allKeys);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
     return new DatabaseRestore(
-        installed.databaseName(), restorePoint, failedDb, total, discarded, advanced);
+        installed.databaseName(),
+        restorePoint,
+        failedDb,
+        total,
+        discarded,
+        advanced,
+        keysFile.toString());
   }
 
   private static DatabaseRestore.TableDiscard discardedRows(
@@ -366,9 +403,7 @@ public class RollbackService {
           String k = rs.getString(1);
           if (!kept.contains(k)) {
             rows++;
-            if (keys.size() < LISTED_KEYS) {
-              keys.add(k);
-            }
+            keys.add(k);
           }
         }
       }

@@ -48,14 +48,49 @@ public class JobSteps {
   private final RunJournal journal;
   private final Clock clock;
   private final UpshiftMetrics metrics;
+  private final JobHeartbeat heartbeat;
 
-  JobSteps(RunJournal journal, Clock clock, UpshiftMetrics metrics) {
+  /**
+   * One lock per job key: a job the engine handed out again (its timeout expired while a worker was
+   * still busy) waits for the first delivery to finish instead of running its side effects
+   * concurrently; the bodies are idempotent, so the second run finds the work done.
+   */
+  private final java.util.concurrent.ConcurrentHashMap<
+          Long, java.util.concurrent.locks.ReentrantLock>
+      running = new java.util.concurrent.ConcurrentHashMap<>();
+
+  @org.springframework.beans.factory.annotation.Autowired
+  JobSteps(RunJournal journal, Clock clock, UpshiftMetrics metrics, JobHeartbeat heartbeat) {
     this.journal = journal;
     this.clock = clock;
     this.metrics = metrics;
+    this.heartbeat = heartbeat;
+  }
+
+  JobSteps(RunJournal journal, Clock clock, UpshiftMetrics metrics) {
+    this(journal, clock, metrics, JobHeartbeat.none());
   }
 
   public <T> T run(ActivatedJob job, Callable<T> body, Function<T, String> summary) {
+    java.util.concurrent.locks.ReentrantLock lock =
+        running.computeIfAbsent(job.getKey(), k -> new java.util.concurrent.locks.ReentrantLock());
+    lock.lock();
+    try (AutoCloseable beat = heartbeat.keepAlive(job)) {
+      return runOnce(job, body, summary);
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      // Only closing the heartbeat can land here, and it throws nothing.
+      throw new IllegalStateException(e);
+    } finally {
+      lock.unlock();
+      if (!lock.hasQueuedThreads()) {
+        running.remove(job.getKey(), lock);
+      }
+    }
+  }
+
+  private <T> T runOnce(ActivatedJob job, Callable<T> body, Function<T, String> summary) {
     String runId = job.getVariable(RUN_ID) instanceof String id ? id : null;
     Instant started = clock.instant();
     Long stepId =

@@ -163,7 +163,11 @@ public class PlatformVerification {
    */
   private Result smoke(InstalledPlatform installed, PlatformDescriptor.SmokeTest smoke)
       throws InterruptedException {
-    String url = installed.env().substitute(smoke.url());
+    return smoke(smoke, installed.env().substitute(smoke.url()));
+  }
+
+  /** A smoke request against {@code url} (variables already substituted). */
+  static Result smoke(PlatformDescriptor.SmokeTest smoke, String url) throws InterruptedException {
     String method = smoke.method() == null ? "GET" : smoke.method();
     String name = "smoke " + smoke.name();
     long deadline = System.nanoTime() + SMOKE_BUDGET.toNanos();

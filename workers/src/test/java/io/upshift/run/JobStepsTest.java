@@ -101,4 +101,39 @@ class JobStepsTest {
   private Timer timer(String outcome) {
     return registry.get("upshift.step.duration").tags("job_type", TYPE, "outcome", outcome).timer();
   }
+
+  /**
+   * A job handed out again while its first delivery still runs (its timeout expired) waits for the
+   * first to finish: the side effects never run concurrently.
+   */
+  @Test
+  void aRedeliveredJobWaitsForTheFirstDeliveryToFinish() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger inside =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger overlaps =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.CountDownLatch firstInside = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.Callable<String> body =
+        () -> {
+          if (inside.incrementAndGet() > 1) {
+            overlaps.incrementAndGet();
+          }
+          firstInside.countDown();
+          Thread.sleep(200);
+          inside.decrementAndGet();
+          return "done";
+        };
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      var first = pool.submit(() -> steps.run(job, body, r -> r));
+      firstInside.await();
+      var second = pool.submit(() -> steps.run(job, body, r -> r));
+      assertThat(first.get()).isEqualTo("done");
+      assertThat(second.get()).isEqualTo("done");
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(overlaps.get()).isZero();
+    assertThat(timer("completed").count()).isEqualTo(2);
+  }
 }
