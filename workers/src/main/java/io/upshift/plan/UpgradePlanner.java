@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.upshift.platform.DescriptorException;
 import io.upshift.platform.DescriptorReader;
+import io.upshift.platform.EnvFile;
 import io.upshift.platform.PlatformDescriptor;
 import io.upshift.platform.PlatformRegistry;
 import io.upshift.platform.Release;
@@ -26,8 +27,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Predicate;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Service;
 
@@ -41,8 +40,6 @@ public class UpgradePlanner {
 
   static final String PATH_FORBIDDEN = "UPGRADE_PATH_FORBIDDEN";
   static final String UNKNOWN_RELEASE = "UNKNOWN_RELEASE";
-  private static final Pattern IMAGE_REFERENCE =
-      Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?}");
   private static final ObjectMapper CANONICAL =
       JsonMapper.builder()
           .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
@@ -114,6 +111,9 @@ public class UpgradePlanner {
                 + hops.get(0).to()
                 + " first.");
       }
+      // Images as compose will resolve them with the platform's own .env (e.g. its registry),
+      // not with the compose file's defaults.
+      EnvFile env = installedEnv(registration, descriptors.get(current));
       List<UpgradePlan.PlannedHop> planned = new ArrayList<>();
       for (UpgradePaths.Hop hop : hops) {
         planned.add(
@@ -121,7 +121,8 @@ public class UpgradePlanner {
                 repository,
                 byVersion.get(hop.from()),
                 byVersion.get(hop.to()),
-                descriptors.get(hop.to())));
+                descriptors.get(hop.to()),
+                env));
       }
       return new UpgradePlan(
           platform, registration.repository(), current.toString(), wanted.toString(), planned);
@@ -183,8 +184,26 @@ public class UpgradePlanner {
     }
   }
 
+  private static EnvFile installedEnv(
+      PlatformRegistry.Registration registration, PlatformDescriptor current) {
+    String name =
+        current == null || current.compose().envFile() == null
+            ? ".env"
+            : current.compose().envFile();
+    Path file = registration.workingDirectory().resolve(name);
+    try {
+      return Files.exists(file) ? EnvFile.read(file) : new EnvFile(Map.of());
+    } catch (IOException e) {
+      throw new DescriptorException("Cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
+
   private UpgradePlan.PlannedHop hop(
-      ReleaseRepository repository, Release from, Release to, PlatformDescriptor descriptor) {
+      ReleaseRepository repository,
+      Release from,
+      Release to,
+      PlatformDescriptor descriptor,
+      EnvFile env) {
     Set<String> migrationsBefore = new TreeSet<>();
     if (from != null && descriptor.database() != null) {
       migrationsBefore.addAll(
@@ -216,7 +235,7 @@ public class UpgradePlanner {
         from == null ? null : from.tag(),
         to.tag(),
         to.commit(),
-        images(repository, to, descriptor),
+        images(repository, to, descriptor, env),
         migrations,
         newVariables,
         renamed);
@@ -225,7 +244,7 @@ public class UpgradePlanner {
   /** Image references of the release's compose file, with ${VAR:-default} defaults applied. */
   @SuppressWarnings("unchecked")
   static List<String> images(
-      ReleaseRepository repository, Release release, PlatformDescriptor descriptor) {
+      ReleaseRepository repository, Release release, PlatformDescriptor descriptor, EnvFile env) {
     String compose =
         repository
             .read(release, descriptor.compose().file())
@@ -239,7 +258,7 @@ public class UpgradePlanner {
       Set<String> images = new TreeSet<>();
       for (Object service : services.values()) {
         if (service instanceof Map<?, ?> s && s.get("image") instanceof String image) {
-          images.add(defaults(image));
+          images.add(env.interpolate(image));
         }
       }
       return List.copyOf(images);
@@ -252,17 +271,6 @@ public class UpgradePlanner {
               + e.getMessage(),
           e);
     }
-  }
-
-  private static String defaults(String image) {
-    Matcher m = IMAGE_REFERENCE.matcher(image);
-    StringBuilder out = new StringBuilder();
-    while (m.find()) {
-      m.appendReplacement(
-          out, Matcher.quoteReplacement(m.group(2) == null ? "${" + m.group(1) + "}" : m.group(2)));
-    }
-    m.appendTail(out);
-    return out.toString();
   }
 
   private static String sha256(byte[] content) {

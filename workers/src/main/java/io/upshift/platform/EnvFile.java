@@ -18,6 +18,12 @@ public record EnvFile(Map<String, String> values) {
       Pattern.compile("\\s*(?:export\\s+)?([A-Za-z_][A-Za-z0-9_]*)\\s*=(.*)");
   private static final Pattern REFERENCE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
 
+  /**
+   * Compose interpolation: ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?err}, ${NAME?err}.
+   */
+  private static final Pattern COMPOSE_REFERENCE =
+      Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?])([^}]*))?}");
+
   public static EnvFile read(Path file) throws IOException {
     return parse(Files.readString(file));
   }
@@ -50,6 +56,26 @@ public record EnvFile(Map<String, String> values) {
     StringBuilder out = new StringBuilder();
     while (m.find()) {
       m.appendReplacement(out, Matcher.quoteReplacement(require(m.group(1))));
+    }
+    m.appendTail(out);
+    return out.toString();
+  }
+
+  /**
+   * Interpolates a value of a compose file the way compose does with this .env: {@code ${NAME}} is
+   * the value (empty when unset), {@code ${NAME:-default}} the default when unset or empty, {@code
+   * ${NAME-default}} the default when unset. Used for image references, so that Upshift pulls and
+   * pins the images compose will really run, whatever registry the platform's .env names.
+   */
+  public String interpolate(String template) {
+    Matcher m = COMPOSE_REFERENCE.matcher(template);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      String value = values.get(m.group(1));
+      boolean colon = ":".equals(m.group(2));
+      boolean useDefault = "-".equals(m.group(3)) && (value == null || (colon && value.isEmpty()));
+      String replacement = useDefault ? m.group(4) : value == null ? "" : value;
+      m.appendReplacement(out, Matcher.quoteReplacement(replacement));
     }
     m.appendTail(out);
     return out.toString();

@@ -32,8 +32,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -55,8 +53,6 @@ public class RollbackService {
 
   private static final Logger log = LoggerFactory.getLogger(RollbackService.class);
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Pattern REFERENCE =
-      Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?}");
 
   /** Keys of discarded rows listed per table; the count is always complete. */
   private static final int LISTED_KEYS = 20;
@@ -556,7 +552,7 @@ public class RollbackService {
           || !(s.get("image") instanceof String image)) {
         continue;
       }
-      String reference = resolve(image, env);
+      String reference = env.interpolate(image);
       int colon = reference.lastIndexOf(':');
       if (colon <= reference.lastIndexOf('/')) {
         continue;
@@ -568,20 +564,6 @@ public class RollbackService {
       retagged.add(reference + " -> " + pinned.substring(pinned.indexOf('@') + 1));
     }
     return retagged;
-  }
-
-  private static String resolve(String image, EnvFile env) {
-    Matcher m = REFERENCE.matcher(image);
-    StringBuilder out = new StringBuilder();
-    while (m.find()) {
-      String value = env.values().get(m.group(1));
-      m.appendReplacement(
-          out,
-          Matcher.quoteReplacement(
-              value != null && !value.isEmpty() ? value : m.group(2) == null ? "" : m.group(2)));
-    }
-    m.appendTail(out);
-    return out.toString();
   }
 
   static String jdbcUrl(InstalledPlatform installed, String database) {
