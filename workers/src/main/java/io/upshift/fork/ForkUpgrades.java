@@ -1,0 +1,990 @@
+package io.upshift.fork;
+
+import io.upshift.fork.UpgradeRules.Classification;
+import io.upshift.fork.UpgradeRules.Decision;
+import io.upshift.run.StepFailure;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import org.eclipse.jgit.api.CheckoutCommand;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.MergeCommand;
+import org.eclipse.jgit.api.MergeResult;
+import org.eclipse.jgit.api.ResetCommand;
+import org.eclipse.jgit.api.Status;
+import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.diff.DiffEntry;
+import org.eclipse.jgit.diff.DiffFormatter;
+import org.eclipse.jgit.diff.Edit;
+import org.eclipse.jgit.dircache.DirCache;
+import org.eclipse.jgit.dircache.DirCacheEntry;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.lib.RepositoryState;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevSort;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.revwalk.filter.RevFilter;
+import org.eclipse.jgit.transport.FetchResult;
+import org.eclipse.jgit.transport.PushResult;
+import org.eclipse.jgit.transport.RefSpec;
+import org.eclipse.jgit.transport.RemoteRefUpdate;
+import org.eclipse.jgit.transport.TagOpt;
+import org.eclipse.jgit.transport.Transport;
+import org.eclipse.jgit.util.io.DisabledOutputStream;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.stereotype.Service;
+
+/**
+ * The fork upgrade (seed 000) without Zeebe: pre-flight, merge simulation, backup and merge with
+ * rule-based resolution, the check for manual conflicts, install and test against the baseline,
+ * commit-tag-push, and rollback. Every step re-opens the repository from the paths in its inputs
+ * and is safe to run again for the same run (a redelivered job).
+ */
+@Service
+class ForkUpgrades {
+
+  static final String ORIGIN = "origin";
+  static final String BASELINES = "fork/test-baselines/";
+  static final String CUSTOM_CHANGES = "fork/CUSTOM_CHANGES.md";
+  static final int MAX_LISTED = 30;
+  private static final Pattern MARKER_START = Pattern.compile("(?m)^<<<<<<< ");
+  private static final Pattern MARKER_END = Pattern.compile("(?m)^>>>>>>> ");
+
+  private final Path workRoot;
+  private final Clock clock;
+  private final TestCommands commands;
+
+  ForkUpgrades(@Value("${upshift.data-dir}") Path dataDir, Clock clock, TestCommands commands) {
+    this.workRoot = dataDir.resolve("fork");
+    this.clock = clock;
+    this.commands = commands;
+  }
+
+  /** The start variables of a fork-upgrade run (validated by {@link ForkInputValidator}). */
+  record Request(
+      String repository,
+      String releaseBranch,
+      String upstreamRemote,
+      String targetTag,
+      String rulesFile,
+      boolean keepUpgradeBranch) {}
+
+  /** What pre-flight found; every later step works from these ids, not from moving refs. */
+  record Preflight(
+      String workDir,
+      String evidenceDir,
+      String releaseBranch,
+      String releaseHead,
+      String targetVersion,
+      String targetCommit,
+      String tagPrefix,
+      String baseTag,
+      String baseVersion,
+      String baseCommit,
+      String backupBranch,
+      String upgradeBranch,
+      String newBaseTag,
+      int upstreamCommits,
+      int customCommits,
+      List<String> customLog,
+      int customFiles,
+      List<String> diffStat) {}
+
+  /** The real merge on the upgrade branch and what the rules decided. */
+  record Merge(
+      String backupBranch,
+      String backupCommit,
+      String upgradeBranch,
+      List<String> conflicts,
+      boolean asSimulated,
+      List<String> differences,
+      List<Classification> resolved,
+      List<Classification> manual) {}
+
+  /** Whether the manual conflicts are resolved; {@code unresolved} names each file and why not. */
+  record ManualCheck(boolean clean, List<String> unresolved) {}
+
+  /** Install and test, compared with the baseline of the base version. */
+  record Tests(
+      int passed,
+      int failed,
+      int skipped,
+      String source,
+      int exitCode,
+      List<String> failures,
+      String baselineVersion,
+      boolean baselineFound,
+      List<String> preExisting,
+      List<String> regressions,
+      List<String> fixed,
+      String log) {}
+
+  /** The finished upgrade. */
+  record Finish(String commit, String tag, String releaseBranch, List<String> pushed) {}
+
+  /** The rollback: the release branch back on the backup commit, locally and on origin. */
+  record Rollback(
+      String releaseBranch,
+      String commit,
+      String remote,
+      boolean tagDeleted,
+      String upgradeBranch,
+      boolean upgradeBranchDeleted) {}
+
+  // ---------------------------------------------------------------------------------- preflight
+
+  Preflight preflight(String runId, Request in) throws IOException, GitAPIException {
+    Path evidence = evidenceDir(runId);
+    Path workDir = workingCopy(runId, in);
+    try (Git git = Git.open(workDir.toFile())) {
+      Repository repo = git.getRepository();
+      if (repo.isBare()) {
+        throw notReady("repository: " + workDir + " is a bare repository; give a working copy");
+      }
+      if (repo.getRepositoryState() != RepositoryState.SAFE) {
+        throw notReady(
+            "repository: "
+                + workDir
+                + " is in state "
+                + repo.getRepositoryState().getDescription()
+                + "; finish or abort that first");
+      }
+      Status status = git.status().call();
+      Set<String> dirty = new TreeSet<>();
+      dirty.addAll(status.getUncommittedChanges());
+      dirty.addAll(status.getUntracked());
+      if (!dirty.isEmpty()) {
+        throw notReady(
+            "repository: the working tree of "
+                + workDir
+                + " is not clean ("
+                + dirty.size()
+                + " file(s)): "
+                + String.join(", ", dirty.stream().limit(20).toList())
+                + (dirty.size() > 20 ? ", ..." : "")
+                + "; commit or stash them first");
+      }
+      if (repo.getConfig().getSubsections("remote").stream().noneMatch(ORIGIN::equals)) {
+        throw notReady("repository: " + workDir + " has no remote 'origin' to push the result to");
+      }
+      String releaseRef = Constants.R_HEADS + in.releaseBranch();
+      ObjectId head =
+          ForkRepository.commit(repo, releaseRef)
+              .orElseThrow(
+                  () ->
+                      notReady(
+                          "releaseBranch: no branch '" + in.releaseBranch() + "' in " + workDir));
+      UpgradeRules rules = ForkRepository.rules(repo, head, in.rulesFile(), in.releaseBranch());
+
+      FetchResult fetched =
+          git.fetch()
+              .setRemote(in.upstreamRemote())
+              .setRefSpecs(new RefSpec("refs/tags/*:refs/tags/*"))
+              .setTagOpt(TagOpt.FETCH_TAGS)
+              .call();
+      ObjectId target =
+          ForkRepository.commit(repo, Constants.R_TAGS + in.targetTag())
+              .orElseThrow(
+                  () ->
+                      notReady(
+                          "targetTag: upstream '"
+                              + in.upstreamRemote()
+                              + "' ("
+                              + fetched.getURI()
+                              + ") has no tag '"
+                              + in.targetTag()
+                              + "'"));
+      String basePrefix = rules.tagPrefix() + "-base-";
+      Map<ObjectId, String> baseTags = new LinkedHashMap<>();
+      for (Ref ref : repo.getRefDatabase().getRefsByPrefix(Constants.R_TAGS + basePrefix)) {
+        ForkRepository.commit(repo, ref.getName())
+            .ifPresent(
+                c -> baseTags.putIfAbsent(c, ref.getName().substring(Constants.R_TAGS.length())));
+      }
+      String baseTag = null;
+      ObjectId baseCommit = null;
+      try (RevWalk walk = new RevWalk(repo)) {
+        walk.sort(RevSort.TOPO);
+        walk.markStart(walk.parseCommit(head));
+        for (RevCommit c : walk) {
+          if (baseTags.containsKey(c.getId())) {
+            baseTag = baseTags.get(c.getId());
+            baseCommit = c.getId();
+            break;
+          }
+        }
+      }
+      if (baseTag == null) {
+        throw notReady(
+            "releaseBranch: no base tag "
+                + basePrefix
+                + "<version> on "
+                + in.releaseBranch()
+                + "; tag the upstream release the fork is based on first");
+      }
+      if (ForkRepository.isAncestor(repo, target, head)) {
+        throw notReady("targetTag: " + in.releaseBranch() + " already contains " + in.targetTag());
+      }
+      String newBaseTag = basePrefix + in.targetTag();
+      if (repo.exactRef(Constants.R_TAGS + newBaseTag) != null) {
+        throw notReady("targetTag: the base tag " + newBaseTag + " exists already");
+      }
+      String backupBranch =
+          "backup-" + in.releaseBranch() + "-before-" + in.targetTag() + "-upgrade";
+      Optional<ObjectId> backup = ForkRepository.commit(repo, Constants.R_HEADS + backupBranch);
+      if (backup.isPresent() && !backup.get().equals(head)) {
+        throw notReady(
+            "releaseBranch: the backup branch "
+                + backupBranch
+                + " exists and points at "
+                + backup.get().abbreviate(10).name()
+                + ", not at "
+                + in.releaseBranch()
+                + "; remove or rename it");
+      }
+
+      List<String> log = new ArrayList<>();
+      try (RevWalk walk = new RevWalk(repo)) {
+        walk.setRevFilter(RevFilter.NO_MERGES);
+        walk.markStart(walk.parseCommit(head));
+        walk.markUninteresting(walk.parseCommit(baseCommit));
+        for (RevCommit c : walk) {
+          log.add(c.abbreviate(10).name() + " " + c.getShortMessage());
+        }
+      }
+      int upstreamCommits = 0;
+      try (RevWalk walk = new RevWalk(repo)) {
+        walk.markStart(walk.parseCommit(target));
+        walk.markUninteresting(walk.parseCommit(head));
+        for (RevCommit ignored : walk) {
+          upstreamCommits++;
+        }
+      }
+      List<String> diffStat = diffStat(repo, baseCommit, head);
+      Files.write(evidence.resolve("custom-commits.txt"), log);
+      Files.write(evidence.resolve("custom-changes.txt"), diffStat);
+      return new Preflight(
+          workDir.toString(),
+          evidence.toString(),
+          in.releaseBranch(),
+          head.name(),
+          in.targetTag(),
+          target.name(),
+          rules.tagPrefix(),
+          baseTag,
+          baseTag.substring(basePrefix.length()),
+          baseCommit.name(),
+          backupBranch,
+          "upgrade/" + in.targetTag() + "-merge",
+          newBaseTag,
+          upstreamCommits,
+          log.size(),
+          log.stream().limit(MAX_LISTED).toList(),
+          diffStat.size(),
+          diffStat.stream().limit(MAX_LISTED).toList());
+    }
+  }
+
+  /** A local working copy as is; a URL is cloned once per run into Upshift's data directory. */
+  private Path workingCopy(String runId, Request in) throws GitAPIException, IOException {
+    String repository = in.repository();
+    if (!repository.contains("://") && !repository.startsWith("git@")) {
+      Path path = Path.of(repository).toAbsolutePath().normalize();
+      if (!Files.isDirectory(path)) {
+        throw notReady("repository: " + repository + " is neither a directory nor a URL");
+      }
+      return path;
+    }
+    Path clone = workRoot.resolve(runId).resolve("repository");
+    if (!Files.isDirectory(clone.resolve(".git"))) {
+      Files.createDirectories(clone.getParent());
+      try (Git ignored =
+          Git.cloneRepository()
+              .setURI(repository)
+              .setDirectory(clone.toFile())
+              .setBranch(in.releaseBranch())
+              .call()) {
+        // cloned
+      }
+    }
+    return clone;
+  }
+
+  private static List<String> diffStat(Repository repo, ObjectId from, ObjectId to)
+      throws IOException {
+    List<String> lines = new ArrayList<>();
+    try (RevWalk walk = new RevWalk(repo);
+        DiffFormatter diff = new DiffFormatter(DisabledOutputStream.INSTANCE)) {
+      diff.setRepository(repo);
+      for (DiffEntry entry :
+          diff.scan(walk.parseCommit(from).getTree(), walk.parseCommit(to).getTree())) {
+        int added = 0;
+        int deleted = 0;
+        for (Edit edit : diff.toFileHeader(entry).toEditList()) {
+          added += edit.getLengthB();
+          deleted += edit.getLengthA();
+        }
+        String path =
+            entry.getChangeType() == DiffEntry.ChangeType.DELETE
+                ? entry.getOldPath()
+                : entry.getNewPath();
+        lines.add(path + " | +" + added + " -" + deleted);
+      }
+    }
+    return lines;
+  }
+
+  // ---------------------------------------------------------------------------------- simulate
+
+  MergeSimulator.Report simulate(Preflight p, String rulesFile) throws IOException {
+    try (Git git = Git.open(Path.of(p.workDir()).toFile())) {
+      Repository repo = git.getRepository();
+      UpgradeRules rules =
+          ForkRepository.rules(
+              repo, ObjectId.fromString(p.releaseHead()), rulesFile, p.releaseBranch());
+      MergeSimulator.Report report =
+          MergeSimulator.simulate(
+              repo,
+              ObjectId.fromString(p.releaseHead()),
+              ObjectId.fromString(p.targetCommit()),
+              rules);
+      Files.writeString(Path.of(p.evidenceDir()).resolve("simulation.txt"), report.text() + "\n");
+      return report;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------- merge
+
+  Merge merge(Preflight p, String rulesFile, List<String> simulated)
+      throws IOException, GitAPIException {
+    ObjectId start = ObjectId.fromString(p.releaseHead());
+    ObjectId target = ObjectId.fromString(p.targetCommit());
+    try (Git git = Git.open(Path.of(p.workDir()).toFile())) {
+      Repository repo = git.getRepository();
+      String upgradeRef = Constants.R_HEADS + p.upgradeBranch();
+      if (upgradeRef.equals(repo.getFullBranch())) {
+        // A redelivered job: start the merge again from the same commit.
+        git.reset().setMode(ResetCommand.ResetType.HARD).setRef(start.name()).call();
+      }
+      ObjectId release =
+          ForkRepository.commit(repo, Constants.R_HEADS + p.releaseBranch()).orElseThrow();
+      if (!release.equals(start)) {
+        throw new StepFailure(
+            p.releaseBranch()
+                + " moved since pre-flight (now "
+                + release.abbreviate(10).name()
+                + ", was "
+                + start.abbreviate(10).name()
+                + "); nothing was merged, start a new run");
+      }
+      UpgradeRules rules = ForkRepository.rules(repo, start, rulesFile, p.releaseBranch());
+      Optional<ObjectId> backup = ForkRepository.commit(repo, Constants.R_HEADS + p.backupBranch());
+      if (backup.isEmpty()) {
+        git.branchCreate().setName(p.backupBranch()).setStartPoint(start.name()).call();
+      } else if (!backup.get().equals(start)) {
+        throw new StepFailure(
+            "backup branch "
+                + p.backupBranch()
+                + " points at "
+                + backup.get().name()
+                + ", not at "
+                + start.name()
+                + "; remove it and start a new run");
+      }
+      push(
+          git,
+          List.of(
+              new RefSpec(
+                  Constants.R_HEADS
+                      + p.backupBranch()
+                      + ":"
+                      + Constants.R_HEADS
+                      + p.backupBranch())));
+      git.checkout()
+          .setName(p.upgradeBranch())
+          .setCreateBranch(repo.exactRef(upgradeRef) == null)
+          .setStartPoint(start.name())
+          .call();
+      git.reset().setMode(ResetCommand.ResetType.HARD).setRef(start.name()).call();
+      MergeResult result =
+          git.merge()
+              .include(target)
+              .setCommit(false)
+              .setFastForward(MergeCommand.FastForwardMode.NO_FF)
+              .call();
+      if (result.getMergeStatus() == MergeResult.MergeStatus.FAILED
+          || result.getMergeStatus() == MergeResult.MergeStatus.ABORTED) {
+        throw new StepFailure(
+            "merging "
+                + p.targetVersion()
+                + " failed: "
+                + result.getMergeStatus()
+                + (result.getFailingPaths() == null ? "" : " " + result.getFailingPaths()));
+      }
+      List<String> conflicts = unmerged(repo);
+      List<String> differences = new ArrayList<>();
+      for (String path : conflicts) {
+        if (!simulated.contains(path)) {
+          differences.add("not predicted: " + path);
+        }
+      }
+      for (String path : simulated) {
+        if (!conflicts.contains(path)) {
+          differences.add("predicted but merged cleanly: " + path);
+        }
+      }
+      List<Classification> resolved = new ArrayList<>();
+      List<Classification> manual = new ArrayList<>();
+      Map<String, int[]> stages = stages(repo);
+      for (String path : conflicts) {
+        Classification c = rules.classify(path);
+        if (c.decision().equals(Decision.ACCEPT_UPSTREAM.wire())) {
+          take(git, path, stages.get(path), DirCacheEntry.STAGE_3, CheckoutCommand.Stage.THEIRS);
+          resolved.add(c);
+        } else if (c.decision().equals(Decision.KEEP_OURS.wire())) {
+          take(git, path, stages.get(path), DirCacheEntry.STAGE_2, CheckoutCommand.Stage.OURS);
+          resolved.add(c);
+        } else {
+          manual.add(c);
+        }
+      }
+      return new Merge(
+          p.backupBranch(),
+          start.name(),
+          p.upgradeBranch(),
+          conflicts,
+          differences.isEmpty(),
+          differences,
+          resolved,
+          manual);
+    }
+  }
+
+  /**
+   * {@code git checkout --theirs|--ours path && git add path}, or {@code git rm} if that side
+   * deleted it.
+   */
+  private static void take(
+      Git git, String path, int[] stages, int stage, CheckoutCommand.Stage side)
+      throws GitAPIException {
+    if (stages != null && stages[stage] == 1) {
+      git.checkout().setStage(side).addPath(path).call();
+      git.add().addFilepattern(path).call();
+    } else {
+      git.rm().addFilepattern(path).call();
+    }
+  }
+
+  static List<String> unmerged(Repository repo) throws IOException {
+    return List.copyOf(new TreeSet<>(stages(repo).keySet()));
+  }
+
+  /** Unmerged paths and which stages (1 base, 2 ours, 3 theirs) the index holds for each. */
+  private static Map<String, int[]> stages(Repository repo) throws IOException {
+    Map<String, int[]> stages = new LinkedHashMap<>();
+    DirCache index = repo.readDirCache();
+    for (int i = 0; i < index.getEntryCount(); i++) {
+      DirCacheEntry entry = index.getEntry(i);
+      if (entry.getStage() != DirCacheEntry.STAGE_0) {
+        stages.computeIfAbsent(entry.getPathString(), k -> new int[4])[entry.getStage()] = 1;
+      }
+    }
+    return stages;
+  }
+
+  // ---------------------------------------------------------------------------------- manual
+
+  ManualCheck checkResolved(Preflight p, Merge merge) throws IOException {
+    try (Git git = Git.open(Path.of(p.workDir()).toFile())) {
+      Repository repo = git.getRepository();
+      if (!(Constants.R_HEADS + p.upgradeBranch()).equals(repo.getFullBranch())) {
+        throw new StepFailure(
+            "the working copy "
+                + p.workDir()
+                + " is no longer on "
+                + p.upgradeBranch()
+                + " (it is on "
+                + repo.getFullBranch()
+                + "); check it out again with the merge in progress");
+      }
+      Set<String> paths = new TreeSet<>(unmerged(repo));
+      merge.manual().forEach(c -> paths.add(c.path()));
+      Set<String> stillUnmerged = new TreeSet<>(unmerged(repo));
+      List<String> unresolved = new ArrayList<>();
+      for (String path : paths) {
+        List<String> why = new ArrayList<>();
+        Path file = Path.of(p.workDir()).resolve(path);
+        if (Files.isRegularFile(file)) {
+          String text = Files.readString(file, StandardCharsets.ISO_8859_1);
+          var start = MARKER_START.matcher(text);
+          if (start.find() || MARKER_END.matcher(text).find()) {
+            int at = start.find(0) ? start.start() : 0;
+            why.add(
+                "conflict markers (line " + (text.substring(0, at).split("\n", -1).length) + ")");
+          }
+        }
+        if (stillUnmerged.contains(path)) {
+          why.add("unmerged in the index (git add it once resolved)");
+        }
+        if (!why.isEmpty()) {
+          unresolved.add(path + ": " + String.join(", ", why));
+        }
+      }
+      return new ManualCheck(unresolved.isEmpty(), unresolved);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------- tests
+
+  Tests test(Preflight p, String rulesFile) throws IOException, InterruptedException {
+    UpgradeRules rules;
+    String baselineText;
+    try (Git git = Git.open(Path.of(p.workDir()).toFile())) {
+      Repository repo = git.getRepository();
+      ObjectId head = ObjectId.fromString(p.releaseHead());
+      rules = ForkRepository.rules(repo, head, rulesFile, p.releaseBranch());
+      baselineText =
+          ForkRepository.read(repo, head, BASELINES + p.baseVersion() + ".json").orElse(null);
+    }
+    Path log = Path.of(p.evidenceDir()).resolve("tests.log");
+    TestCommands.Run run =
+        commands.run(Path.of(p.workDir()), rules.install(), rules.test(), rules.testTimeout(), log);
+    TestResults.Outcome outcome =
+        commands.results(Path.of(p.workDir()), rules.testReports(), run, log);
+    List<String> baseline =
+        baselineText == null
+            ? List.of()
+            : Baselines.failures(baselineText, BASELINES + p.baseVersion() + ".json");
+    TestResults.Comparison cmp = TestResults.compare(outcome.failures(), baseline);
+    return new Tests(
+        outcome.passed(),
+        outcome.failed(),
+        outcome.skipped(),
+        outcome.source(),
+        run.testExit(),
+        outcome.failures().stream().limit(MAX_LISTED).toList(),
+        p.baseVersion(),
+        baselineText != null,
+        cmp.preExisting(),
+        cmp.regressions(),
+        cmp.fixed(),
+        log.toString());
+  }
+
+  // ---------------------------------------------------------------------------------- finish
+
+  Finish finish(
+      String runId,
+      Preflight p,
+      MergeSimulator.Report simulation,
+      Merge merge,
+      Tests tests,
+      String acceptedBy,
+      String acceptReason)
+      throws IOException, GitAPIException {
+    try (Git git = Git.open(Path.of(p.workDir()).toFile())) {
+      Repository repo = git.getRepository();
+      ObjectId backup = ObjectId.fromString(merge.backupCommit());
+      String tagRef = Constants.R_TAGS + p.newBaseTag();
+      Optional<ObjectId> tagged = ForkRepository.commit(repo, tagRef);
+      ObjectId merged;
+      if (tagged.isPresent()) {
+        merged = tagged.get(); // a redelivered job: committed and tagged before, push again
+      } else {
+        if (repo.getRepositoryState() == RepositoryState.MERGING_RESOLVED
+            || repo.getRepositoryState() == RepositoryState.MERGING) {
+          if (!unmerged(repo).isEmpty()) {
+            throw new StepFailure("unmerged files remain: " + unmerged(repo));
+          }
+          Path dir = Path.of(p.workDir());
+          Files.createDirectories(dir.resolve(BASELINES));
+          Files.writeString(
+              dir.resolve(BASELINES + p.targetVersion() + ".json"),
+              Baselines.write(p.targetVersion(), tests, runId, clock.instant()));
+          Path changes = dir.resolve(CUSTOM_CHANGES);
+          String entry =
+              customChangesEntry(runId, p, simulation, merge, tests, acceptedBy, acceptReason);
+          Files.writeString(
+              changes,
+              (Files.exists(changes) ? Files.readString(changes) : "# Custom changes\n") + entry);
+          git.add()
+              .addFilepattern(BASELINES + p.targetVersion() + ".json")
+              .addFilepattern(CUSTOM_CHANGES)
+              .call();
+          PersonIdent who = committer(repo);
+          git.commit()
+              .setMessage(commitMessage(p, simulation, merge, tests, acceptedBy, acceptReason))
+              .setAuthor(who)
+              .setCommitter(who)
+              .call();
+        }
+        merged = ForkRepository.commit(repo, Constants.R_HEADS + p.upgradeBranch()).orElseThrow();
+        try (RevWalk walk = new RevWalk(repo)) {
+          RevCommit c = walk.parseCommit(merged);
+          if (c.getParentCount() != 2
+              || !c.getParent(0).getId().equals(backup)
+              || !c.getParent(1).getId().equals(ObjectId.fromString(p.targetCommit()))) {
+            throw new StepFailure(
+                p.upgradeBranch()
+                    + " is at "
+                    + merged.abbreviate(10).name()
+                    + ", not the merge of "
+                    + p.targetVersion()
+                    + " into "
+                    + p.releaseBranch());
+          }
+        }
+        git.checkout().setName(p.releaseBranch()).call();
+        MergeResult ff =
+            git.merge().include(merged).setFastForward(MergeCommand.FastForwardMode.FF_ONLY).call();
+        if (!ff.getMergeStatus().isSuccessful()) {
+          throw new StepFailure(
+              "fast-forward of "
+                  + p.releaseBranch()
+                  + " to "
+                  + p.upgradeBranch()
+                  + " failed: "
+                  + ff.getMergeStatus());
+        }
+        git.tag()
+            .setName(p.newBaseTag())
+            .setAnnotated(true)
+            .setMessage("Base upstream version " + p.targetVersion())
+            .setObjectId(new RevWalk(repo).parseCommit(merged))
+            .setTagger(committer(repo))
+            .call();
+      }
+      List<RefSpec> refs =
+          List.of(
+              new RefSpec(
+                  Constants.R_HEADS
+                      + p.releaseBranch()
+                      + ":"
+                      + Constants.R_HEADS
+                      + p.releaseBranch()),
+              new RefSpec(tagRef + ":" + tagRef),
+              new RefSpec(
+                  Constants.R_HEADS
+                      + p.backupBranch()
+                      + ":"
+                      + Constants.R_HEADS
+                      + p.backupBranch()),
+              new RefSpec(
+                  Constants.R_HEADS
+                      + p.upgradeBranch()
+                      + ":"
+                      + Constants.R_HEADS
+                      + p.upgradeBranch()));
+      push(git, refs);
+      return new Finish(
+          merged.name(),
+          p.newBaseTag(),
+          p.releaseBranch(),
+          refs.stream().map(RefSpec::getDestination).toList());
+    }
+  }
+
+  static String commitMessage(
+      Preflight p,
+      MergeSimulator.Report simulation,
+      Merge merge,
+      Tests tests,
+      String acceptedBy,
+      String reason) {
+    StringBuilder m = new StringBuilder();
+    m.append("Merge ").append(p.targetVersion()).append(": integrate upstream changes\n\n");
+    for (Classification c : merge.resolved()) {
+      m.append(
+              c.decision().equals(Decision.ACCEPT_UPSTREAM.wire())
+                  ? "- Accept upstream "
+                  : "- Preserve ")
+          .append(c.path())
+          .append(" (")
+          .append(c.reason())
+          .append(")\n");
+    }
+    for (Classification c : merge.manual()) {
+      m.append("- Merge by hand ").append(c.path()).append(" (").append(c.reason()).append(")\n");
+    }
+    m.append("- Upstream areas accepted: ")
+        .append(String.join(", ", areas(simulation)))
+        .append('\n');
+    m.append("- Customisations preserved: ")
+        .append(p.customCommits())
+        .append(" custom commit(s) since ")
+        .append(p.baseTag())
+        .append(", ")
+        .append(p.customFiles())
+        .append(" file(s)\n\n");
+    m.append("Conflicts resolved: ")
+        .append(merge.conflicts().size())
+        .append(" (accept-upstream ")
+        .append(count(merge.resolved(), Decision.ACCEPT_UPSTREAM))
+        .append(", keep-ours ")
+        .append(count(merge.resolved(), Decision.KEEP_OURS))
+        .append(", manual ")
+        .append(merge.manual().size())
+        .append("; ")
+        .append(simulation.bothChangedCount() - merge.conflicts().size())
+        .append(" more changed on both sides merged automatically)\n");
+    m.append("Tests: ").append(testsLine(tests, acceptedBy, reason)).append('\n');
+    m.append("Upstream commits: ")
+        .append(p.upstreamCommits())
+        .append(" (")
+        .append(p.baseVersion())
+        .append(" -> ")
+        .append(p.targetVersion())
+        .append(")\n");
+    return m.toString();
+  }
+
+  static String testsLine(Tests t, String acceptedBy, String reason) {
+    String line =
+        t.passed()
+            + " passed, "
+            + t.failed()
+            + " failed (baseline "
+            + t.baselineVersion()
+            + ": "
+            + (t.baselineFound()
+                ? t.preExisting().size() + t.fixed().size() + " failed"
+                : "none recorded")
+            + ")";
+    if (t.regressions().isEmpty()) {
+      return line + "; no regressions";
+    }
+    return line
+        + "; new failures "
+        + t.regressions()
+        + " accepted by "
+        + acceptedBy
+        + ": "
+        + reason;
+  }
+
+  private static long count(List<Classification> list, Decision d) {
+    return list.stream().filter(c -> c.decision().equals(d.wire())).count();
+  }
+
+  private static List<String> areas(MergeSimulator.Report simulation) {
+    return simulation.upstreamAreas().isEmpty() ? List.of("none") : simulation.upstreamAreas();
+  }
+
+  private String customChangesEntry(
+      String runId,
+      Preflight p,
+      MergeSimulator.Report simulation,
+      Merge merge,
+      Tests tests,
+      String acceptedBy,
+      String reason) {
+    StringBuilder e = new StringBuilder();
+    e.append("\n## ")
+        .append(LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC))
+        .append(": ")
+        .append(p.baseVersion())
+        .append(" -> ")
+        .append(p.targetVersion())
+        .append("\n\n");
+    e.append("- Upstream commits merged: ").append(p.upstreamCommits()).append('\n');
+    e.append("- Custom commits carried: ").append(p.customCommits()).append('\n');
+    e.append("- Conflicts: ").append(merge.conflicts().size()).append('\n');
+    for (Classification c : merge.resolved()) {
+      e.append("  - `")
+          .append(c.path())
+          .append("`: ")
+          .append(c.decision())
+          .append(" by rule ")
+          .append(c.rule())
+          .append(" (")
+          .append(c.reason())
+          .append(")\n");
+    }
+    for (Classification c : merge.manual()) {
+      e.append("  - `")
+          .append(c.path())
+          .append("`: merged by hand, sent there by ")
+          .append(c.rule())
+          .append(" (")
+          .append(c.reason())
+          .append(")\n");
+    }
+    e.append("- Merged automatically although both sides changed them: ")
+        .append(simulation.bothChangedCount() - merge.conflicts().size())
+        .append('\n');
+    e.append("- Tests: ").append(testsLine(tests, acceptedBy, reason)).append('\n');
+    e.append("- Upshift run: ").append(runId).append('\n');
+    return e.toString();
+  }
+
+  private static PersonIdent committer(Repository repo) {
+    String name = repo.getConfig().getString("user", null, "name");
+    String email = repo.getConfig().getString("user", null, "email");
+    return new PersonIdent(
+        name == null ? "Upshift" : name, email == null ? "upshift@localhost" : email);
+  }
+
+  // ---------------------------------------------------------------------------------- rollback
+
+  Rollback rollback(Preflight p, String backupCommit, boolean keepUpgradeBranch)
+      throws IOException, GitAPIException, java.net.URISyntaxException {
+    ObjectId backup = ObjectId.fromString(backupCommit == null ? p.releaseHead() : backupCommit);
+    try (Git git = Git.open(Path.of(p.workDir()).toFile())) {
+      Repository repo = git.getRepository();
+      // Leave the merge (if any) on whatever branch is checked out, then put the release back.
+      git.reset().setMode(ResetCommand.ResetType.HARD).call();
+      git.clean().setCleanDirectories(true).call();
+      git.checkout().setName(p.releaseBranch()).setForced(true).call();
+      git.reset().setMode(ResetCommand.ResetType.HARD).setRef(backup.name()).call();
+      git.clean().setCleanDirectories(true).call();
+
+      Map<String, Ref> remote = remoteRefs(git);
+      List<RemoteRefUpdate> updates = new ArrayList<>();
+      String releaseRef = Constants.R_HEADS + p.releaseBranch();
+      String remoteState = "unchanged";
+      Ref remoteRelease = remote.get(releaseRef);
+      if (remoteRelease != null && !remoteRelease.getObjectId().equals(backup)) {
+        // --force-with-lease: only overwrite what this run pushed (the tracking ref), nothing
+        // newer.
+        Ref tracking = repo.exactRef(Constants.R_REMOTES + ORIGIN + "/" + p.releaseBranch());
+        ObjectId lease = tracking == null ? remoteRelease.getObjectId() : tracking.getObjectId();
+        updates.add(
+            new RemoteRefUpdate(
+                repo,
+                releaseRef,
+                backup,
+                releaseRef,
+                true,
+                tracking == null ? null : tracking.getName(),
+                lease));
+        remoteState = "reset from " + remoteRelease.getObjectId().abbreviate(10).name();
+      }
+      String tagRef = Constants.R_TAGS + p.newBaseTag();
+      boolean tagDeleted = false;
+      Ref localTag = repo.exactRef(tagRef);
+      if (localTag != null) {
+        git.tagDelete().setTags(p.newBaseTag()).call();
+        tagDeleted = true;
+      }
+      if (remote.containsKey(tagRef)) {
+        updates.add(
+            new RemoteRefUpdate(
+                repo, (String) null, tagRef, true, null, remote.get(tagRef).getObjectId()));
+        tagDeleted = true;
+      }
+      String upgradeRef = Constants.R_HEADS + p.upgradeBranch();
+      boolean upgradeDeleted = false;
+      if (!keepUpgradeBranch) {
+        if (repo.exactRef(upgradeRef) != null) {
+          git.branchDelete().setBranchNames(upgradeRef).setForce(true).call();
+          upgradeDeleted = true;
+        }
+        if (remote.containsKey(upgradeRef)) {
+          updates.add(
+              new RemoteRefUpdate(
+                  repo,
+                  (String) null,
+                  upgradeRef,
+                  true,
+                  null,
+                  remote.get(upgradeRef).getObjectId()));
+          upgradeDeleted = true;
+        }
+      }
+      if (!updates.isEmpty()) {
+        try (Transport transport = Transport.open(repo, ORIGIN)) {
+          PushResult result = transport.push(null, updates);
+          for (RemoteRefUpdate u : result.getRemoteUpdates()) {
+            if (u.getStatus() != RemoteRefUpdate.Status.OK
+                && u.getStatus() != RemoteRefUpdate.Status.UP_TO_DATE) {
+              throw new StepFailure(
+                  "origin refused to roll back "
+                      + u.getRemoteName()
+                      + ": "
+                      + u.getStatus()
+                      + (u.getMessage() == null ? "" : " (" + u.getMessage() + ")")
+                      + "; someone else pushed there since. The local "
+                      + p.releaseBranch()
+                      + " is back on "
+                      + backup.name()
+                      + "; settle origin by hand");
+            }
+          }
+        }
+      }
+      ObjectId now = ForkRepository.commit(repo, releaseRef).orElseThrow();
+      if (!now.equals(backup)) {
+        throw new StepFailure(
+            p.releaseBranch()
+                + " is at "
+                + now.name()
+                + " after the rollback, expected "
+                + backup.name());
+      }
+      return new Rollback(
+          p.releaseBranch(),
+          backup.name(),
+          remoteState,
+          tagDeleted,
+          p.upgradeBranch(),
+          upgradeDeleted);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------- helpers
+
+  private static Map<String, Ref> remoteRefs(Git git) throws GitAPIException {
+    Map<String, Ref> refs = new LinkedHashMap<>();
+    for (Ref ref : git.lsRemote().setRemote(ORIGIN).setHeads(false).setTags(false).call()) {
+      refs.put(ref.getName(), ref);
+    }
+    return refs;
+  }
+
+  /** Pushes to origin; every ref must be accepted, else the step fails (retried: transient). */
+  private static void push(Git git, List<RefSpec> refs) throws GitAPIException {
+    Iterable<PushResult> results = git.push().setRemote(ORIGIN).setRefSpecs(refs).call();
+    List<String> refused = new ArrayList<>();
+    for (PushResult result : results) {
+      for (RemoteRefUpdate u : result.getRemoteUpdates()) {
+        if (u.getStatus() != RemoteRefUpdate.Status.OK
+            && u.getStatus() != RemoteRefUpdate.Status.UP_TO_DATE) {
+          refused.add(
+              u.getRemoteName()
+                  + " "
+                  + u.getStatus()
+                  + (u.getMessage() == null ? "" : " (" + u.getMessage() + ")"));
+        }
+      }
+    }
+    if (!refused.isEmpty()) {
+      throw new StepFailure("origin refused the push: " + String.join("; ", refused));
+    }
+  }
+
+  private Path evidenceDir(String runId) throws IOException {
+    Path dir = workRoot.resolve(runId == null ? "no-run" : runId);
+    Files.createDirectories(dir);
+    return dir;
+  }
+
+  private static ForkNotReadyException notReady(String message) {
+    return new ForkNotReadyException(ForkNotReadyException.NOT_READY, message);
+  }
+}
