@@ -909,7 +909,8 @@ class ForkUpgrades {
       }
       if (!updates.isEmpty()) {
         try (Transport transport = Transport.open(repo, ORIGIN)) {
-          PushResult result = transport.push(null, updates);
+          PushResult result =
+              transport.push(org.eclipse.jgit.lib.NullProgressMonitor.INSTANCE, updates);
           for (RemoteRefUpdate u : result.getRemoteUpdates()) {
             if (u.getStatus() != RemoteRefUpdate.Status.OK
                 && u.getStatus() != RemoteRefUpdate.Status.UP_TO_DATE) {
