@@ -422,6 +422,8 @@ class ForkUpgrades {
           .setStartPoint(start.name())
           .call();
       git.reset().setMode(ResetCommand.ResetType.HARD).setRef(start.name()).call();
+      // Published at the backup commit: people may finish the merge elsewhere and push it there.
+      push(git, List.of(new RefSpec(upgradeRef + ":" + upgradeRef)));
       MergeResult result =
           git.merge()
               .include(target)
@@ -523,6 +525,10 @@ class ForkUpgrades {
                 + repo.getFullBranch()
                 + "); check it out again with the merge in progress");
       }
+      Optional<String> pushed = adoptPushedMerge(git, p, merge);
+      if (pushed.isPresent()) {
+        return new ManualCheck(false, List.of(pushed.get()));
+      }
       Set<String> paths = new TreeSet<>(unmerged(repo));
       merge.manual().forEach(c -> paths.add(c.path()));
       Set<String> stillUnmerged = new TreeSet<>(unmerged(repo));
@@ -548,6 +554,62 @@ class ForkUpgrades {
       }
       return new ManualCheck(unresolved.isEmpty(), unresolved);
     }
+  }
+
+  /**
+   * If someone finished the merge elsewhere and pushed it to the upgrade branch on origin, the
+   * working copy takes it over (the local merge in progress is dropped). Anything else pushed there
+   * is refused, naming the commit.
+   */
+  private static Optional<String> adoptPushedMerge(Git git, Preflight p, Merge merge)
+      throws IOException {
+    Repository repo = git.getRepository();
+    String upgradeRef = Constants.R_HEADS + p.upgradeBranch();
+    Ref remote;
+    try {
+      remote = remoteRefs(git).get(upgradeRef);
+    } catch (GitAPIException e) {
+      throw new IOException("cannot read origin's " + p.upgradeBranch() + ": " + e.getMessage(), e);
+    }
+    ObjectId backup = ObjectId.fromString(merge.backupCommit());
+    ObjectId local = repo.resolve(Constants.HEAD);
+    if (remote == null
+        || remote.getObjectId().equals(backup)
+        || remote.getObjectId().equals(local)) {
+      return Optional.empty();
+    }
+    String tracking = Constants.R_REMOTES + ORIGIN + "/" + p.upgradeBranch();
+    try {
+      git.fetch()
+          .setRemote(ORIGIN)
+          .setRefSpecs(new RefSpec("+" + upgradeRef + ":" + tracking))
+          .call();
+    } catch (GitAPIException e) {
+      throw new IOException(
+          "cannot fetch origin's " + p.upgradeBranch() + ": " + e.getMessage(), e);
+    }
+    ObjectId pushed = remote.getObjectId();
+    if (!reachesMerge(repo, pushed, backup, ObjectId.fromString(p.targetCommit()))) {
+      return Optional.of(
+          p.upgradeBranch()
+              + " on origin: "
+              + pushed.abbreviate(10).name()
+              + " does not build on a merge of "
+              + p.targetVersion()
+              + " into "
+              + p.releaseBranch()
+              + " (a commit with parents "
+              + backup.abbreviate(10).name()
+              + " and "
+              + ObjectId.fromString(p.targetCommit()).abbreviate(10).name()
+              + ")");
+    }
+    try {
+      git.reset().setMode(ResetCommand.ResetType.HARD).setRef(pushed.name()).call();
+    } catch (GitAPIException e) {
+      throw new IOException("cannot take over " + pushed.name() + ": " + e.getMessage(), e);
+    }
+    return Optional.empty();
   }
 
   // ---------------------------------------------------------------------------------- tests
@@ -607,15 +669,36 @@ class ForkUpgrades {
       if (tagged.isPresent()) {
         merged = tagged.get(); // a redelivered job: committed and tagged before, push again
       } else {
-        if (repo.getRepositoryState() == RepositoryState.MERGING_RESOLVED
-            || repo.getRepositoryState() == RepositoryState.MERGING) {
-          if (!unmerged(repo).isEmpty()) {
-            throw new StepFailure("unmerged files remain: " + unmerged(repo));
+        boolean merging =
+            repo.getRepositoryState() == RepositoryState.MERGING_RESOLVED
+                || repo.getRepositoryState() == RepositoryState.MERGING;
+        ObjectId target = ObjectId.fromString(p.targetCommit());
+        String baselineFile = BASELINES + p.targetVersion() + ".json";
+        ObjectId head = repo.resolve(Constants.HEAD);
+        boolean recorded = false;
+        if (!merging) {
+          // The merge was committed before: by this step (a redelivered job) or by a person who
+          // pushed it to the upgrade branch (taken over by the check).
+          if (!reachesMerge(repo, head, backup, target)) {
+            throw new StepFailure(
+                p.upgradeBranch()
+                    + " is at "
+                    + head.abbreviate(10).name()
+                    + ", which does not"
+                    + " build on the merge of "
+                    + p.targetVersion()
+                    + " into "
+                    + p.releaseBranch());
           }
+          recorded = ForkRepository.read(repo, head, baselineFile).isPresent();
+        } else if (!unmerged(repo).isEmpty()) {
+          throw new StepFailure("unmerged files remain: " + unmerged(repo));
+        }
+        if (!recorded) {
           Path dir = Path.of(p.workDir());
           Files.createDirectories(dir.resolve(BASELINES));
           Files.writeString(
-              dir.resolve(BASELINES + p.targetVersion() + ".json"),
+              dir.resolve(baselineFile),
               Baselines.write(p.targetVersion(), tests, runId, clock.instant()));
           Path changes = dir.resolve(CUSTOM_CHANGES);
           String entry =
@@ -623,33 +706,22 @@ class ForkUpgrades {
           Files.writeString(
               changes,
               (Files.exists(changes) ? Files.readString(changes) : "# Custom changes\n") + entry);
-          git.add()
-              .addFilepattern(BASELINES + p.targetVersion() + ".json")
-              .addFilepattern(CUSTOM_CHANGES)
-              .call();
+          git.add().addFilepattern(baselineFile).addFilepattern(CUSTOM_CHANGES).call();
           PersonIdent who = committer(repo);
+          String message = commitMessage(p, simulation, merge, tests, acceptedBy, acceptReason);
           git.commit()
-              .setMessage(commitMessage(p, simulation, merge, tests, acceptedBy, acceptReason))
+              .setMessage(
+                  merging
+                      ? message
+                      : "Record the upgrade to "
+                          + p.targetVersion()
+                          + ": test baseline and custom changes\n\n"
+                          + message)
               .setAuthor(who)
               .setCommitter(who)
               .call();
         }
         merged = ForkRepository.commit(repo, Constants.R_HEADS + p.upgradeBranch()).orElseThrow();
-        try (RevWalk walk = new RevWalk(repo)) {
-          RevCommit c = walk.parseCommit(merged);
-          if (c.getParentCount() != 2
-              || !c.getParent(0).getId().equals(backup)
-              || !c.getParent(1).getId().equals(ObjectId.fromString(p.targetCommit()))) {
-            throw new StepFailure(
-                p.upgradeBranch()
-                    + " is at "
-                    + merged.abbreviate(10).name()
-                    + ", not the merge of "
-                    + p.targetVersion()
-                    + " into "
-                    + p.releaseBranch());
-          }
-        }
         git.checkout().setName(p.releaseBranch()).call();
         MergeResult ff =
             git.merge().include(merged).setFastForward(MergeCommand.FastForwardMode.FF_ONLY).call();
@@ -697,6 +769,29 @@ class ForkUpgrades {
           p.newBaseTag(),
           p.releaseBranch(),
           refs.stream().map(RefSpec::getDestination).toList());
+    }
+  }
+
+  /**
+   * Whether {@code commit} is the merge of {@code theirs} into {@code ours}, or builds on it
+   * (follow-up commits on the upgrade branch), following first parents.
+   */
+  static boolean reachesMerge(Repository repo, ObjectId commit, ObjectId ours, ObjectId theirs)
+      throws IOException {
+    try (RevWalk walk = new RevWalk(repo)) {
+      RevCommit c = walk.parseCommit(commit);
+      for (int steps = 0; steps < 1000; steps++) {
+        if (c.getParentCount() == 2
+            && c.getParent(0).getId().equals(ours)
+            && c.getParent(1).getId().equals(theirs)) {
+          return true;
+        }
+        if (c.getId().equals(ours) || c.getParentCount() == 0) {
+          return false;
+        }
+        c = walk.parseCommit(c.getParent(0));
+      }
+      return false;
     }
   }
 

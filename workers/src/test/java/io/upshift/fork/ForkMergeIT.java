@@ -161,6 +161,91 @@ class ForkMergeIT {
         .isEqualTo(ObjectId.fromString(p.releaseHead()));
   }
 
+  @Test
+  void aMergeFinishedElsewhereAndPushedToTheUpgradeBranchIsTakenOver() throws Exception {
+    Path fork = fixtures.fork("elsewhere");
+    Path origin = dir.resolve("elsewhere-origin.git");
+    ForkUpgrades.Request request =
+        new ForkUpgrades.Request(
+            fork.toString(), ForkFixtures.BRANCH, "upstream", "v1.1", ForkJob.DEFAULT_RULES, false);
+    ForkUpgrades.Preflight p = forks.preflight("run-elsewhere", request);
+    MergeSimulator.Report simulation = forks.simulate(p, ForkJob.DEFAULT_RULES);
+    ForkUpgrades.Merge merge = forks.merge(p, ForkJob.DEFAULT_RULES, List.of());
+    assertThat(merge.asSimulated()).isFalse(); // nothing was predicted here: the check notices
+    assertThat(commit(origin, "refs/heads/upgrade/v1.1-merge"))
+        .isEqualTo(ObjectId.fromString(p.releaseHead()));
+
+    // A colleague merges in their own clone, leaves markers in one file, and pushes.
+    Path colleague = dir.resolve("elsewhere-colleague");
+    try (Git git =
+        Git.cloneRepository()
+            .setURI(origin.toUri().toString())
+            .setDirectory(colleague.toFile())
+            .setBranch("upgrade/v1.1-merge")
+            .call()) {
+      git.fetch()
+          .setRemote(fixtures.upstream.toUri().toString())
+          .setRefSpecs(new RefSpec("refs/tags/v1.1:refs/tags/v1.1"))
+          .call();
+      git.merge()
+          .include(fixtures.tags.get("v1.1"))
+          .setCommit(false)
+          .setFastForward(MergeCommand.FastForwardMode.NO_FF)
+          .call();
+      for (String path : ForkUpgrades.unmerged(git.getRepository())) {
+        if (!path.equals("sky/clouds/cudo.py")) {
+          Files.writeString(colleague.resolve(path), "resolved elsewhere\n");
+        }
+        git.add().addFilepattern(path).call();
+      }
+      git.commit()
+          .setMessage("Merge v1.1, resolved by hand")
+          .setAuthor(ForkFixtures.FORK)
+          .setCommitter(ForkFixtures.FORK)
+          .call();
+      git.push().call();
+    }
+    ForkUpgrades.ManualCheck check = forks.checkResolved(p, merge);
+    assertThat(check.clean()).isFalse();
+    assertThat(check.unresolved())
+        .singleElement()
+        .asString()
+        .startsWith("sky/clouds/cudo.py: conflict markers (line ");
+
+    // The colleague fixes it in a follow-up commit on the branch.
+    try (Git git = Git.open(colleague.toFile())) {
+      Files.writeString(colleague.resolve("sky/clouds/cudo.py"), "resolved elsewhere, too\n");
+      git.add().addFilepattern("sky/clouds/cudo.py").call();
+      git.commit()
+          .setMessage("Resolve cudo")
+          .setAuthor(ForkFixtures.FORK)
+          .setCommitter(ForkFixtures.FORK)
+          .call();
+      git.push().call();
+    }
+    assertThat(forks.checkResolved(p, merge).clean()).isTrue();
+    ObjectId pushed = commit(origin, "refs/heads/upgrade/v1.1-merge");
+    ForkUpgrades.Tests tests = forks.test(p, ForkJob.DEFAULT_RULES);
+    ForkUpgrades.Finish finish =
+        forks.finish("run-elsewhere", p, simulation, merge, tests, null, null);
+
+    ObjectId release = commit(fork, "refs/heads/" + ForkFixtures.BRANCH);
+    assertThat(release).isEqualTo(ObjectId.fromString(finish.commit()));
+    try (Git git = Git.open(fork.toFile());
+        org.eclipse.jgit.revwalk.RevWalk walk =
+            new org.eclipse.jgit.revwalk.RevWalk(git.getRepository())) {
+      var head = walk.parseCommit(release);
+      assertThat(head.getParent(0).getId()).isEqualTo(pushed);
+      assertThat(head.getFullMessage()).startsWith("Record the upgrade to v1.1");
+      assertThat(ForkRepository.read(git.getRepository(), release, "sky/clouds/cudo.py"))
+          .contains("resolved elsewhere, too\n");
+      assertThat(ForkRepository.read(git.getRepository(), release, "fork/test-baselines/v1.1.json"))
+          .isPresent();
+    }
+    assertThat(commit(origin, "refs/heads/" + ForkFixtures.BRANCH)).isEqualTo(release);
+    assertThat(commit(origin, "refs/tags/acme-base-v1.1")).isEqualTo(release);
+  }
+
   /** The service's steps one after another, as the runbook calls them, up to the push. */
   private static ForkUpgrades.Preflight upgradeAndPush(Path fork, String runId) throws Exception {
     ForkUpgrades.Request request =
