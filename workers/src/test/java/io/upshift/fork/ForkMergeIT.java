@@ -246,6 +246,45 @@ class ForkMergeIT {
     assertThat(commit(origin, "refs/tags/acme-base-v1.1")).isEqualTo(release);
   }
 
+  @Test
+  void theSimulateCommandPrintsTheReportAndWritesNothing() throws Exception {
+    Path fork = fixtures.fork("cli");
+    try (Git git = Git.open(fork.toFile())) {
+      git.fetch().setRemote("upstream").setRefSpecs(new RefSpec("refs/tags/*:refs/tags/*")).call();
+    }
+    var out = new java.io.ByteArrayOutputStream();
+    var err = new java.io.ByteArrayOutputStream();
+
+    int exit =
+        ForkSimulateCommand.run(
+            new String[] {fork.toString(), "v1.1"},
+            new java.io.PrintStream(out, true),
+            new java.io.PrintStream(err, true));
+
+    assertThat(exit).as(err.toString()).isZero();
+    assertThat(out.toString())
+        .contains("Merge simulation: v1.1 into acme-release")
+        .contains("6 conflicted file(s)")
+        .contains(
+            "accept-upstream (3): docs/guide.md, sky/adaptors/seeweb.py, sky/setup_files/dependencies.py")
+        .contains("keep-ours (1): .github/workflows/ci.yml")
+        .contains("manual sky/clouds/cudo.py <- (no rule)")
+        .containsPattern("simulated in \\d+ ms");
+    try (Git git = Git.open(fork.toFile())) {
+      assertThat(git.status().call().isClean()).isTrue();
+      assertThat(git.getRepository().getRepositoryState()).isEqualTo(RepositoryState.SAFE);
+    }
+
+    err.reset();
+    assertThat(
+            ForkSimulateCommand.run(
+                new String[] {fork.toString(), "v9"},
+                new java.io.PrintStream(out, true),
+                new java.io.PrintStream(err, true)))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("no tag v9 (fetch upstream tags first)");
+  }
+
   /** The service's steps one after another, as the runbook calls them, up to the push. */
   private static ForkUpgrades.Preflight upgradeAndPush(Path fork, String runId) throws Exception {
     ForkUpgrades.Request request =
