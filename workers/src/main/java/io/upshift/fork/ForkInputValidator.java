@@ -20,6 +20,10 @@ class ForkInputValidator implements RunbookInputValidator {
 
   static final String RUNBOOK = "fork-upgrade";
 
+  /** A URL with a password in it: a secret that must not become a process variable. */
+  private static final java.util.regex.Pattern CREDENTIALS =
+      java.util.regex.Pattern.compile("^[a-zA-Z][a-zA-Z0-9+.-]*://[^/@]*:[^/@]*@");
+
   @Override
   public String runbook() {
     return RUNBOOK;
@@ -56,6 +60,14 @@ class ForkInputValidator implements RunbookInputValidator {
       errors.add(
           new FieldError(
               "repository", "must be a path or URL (no leading '-', at most 1000 characters)"));
+    }
+    for (String name : List.of("repository", "upstreamRemote")) {
+      if (CREDENTIALS.matcher(v.getOrDefault(name, "")).find()) {
+        errors.add(
+            new FieldError(
+                name,
+                "must not carry credentials (user:password@ in a URL); configure them in git"));
+      }
     }
     String branch = v.getOrDefault("releaseBranch", "");
     if (branch.isBlank()) {

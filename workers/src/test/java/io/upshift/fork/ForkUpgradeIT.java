@@ -167,6 +167,52 @@ class ForkUpgradeIT {
     assertThat(commit(origin, "refs/heads/backup-acme-release-before-v1.1-upgrade"))
         .isEqualTo(before);
     assertThat(commit(origin, "refs/heads/upgrade/v1.1-merge")).isEqualTo(release);
+
+    // The run page in the console carries the conflict report.
+    assertThat(consolePage("/runs/" + runId))
+        .contains("accept-upstream (3): docs/guide.md, sky/adaptors/seeweb.py")
+        .contains("keep-ours (1): .github/workflows/ci.yml")
+        .contains("manual sky/catalog/catalog_url_config.py")
+        .contains("6 conflict(s), as simulated");
+  }
+
+  @org.springframework.boot.test.web.server.LocalServerPort int port;
+
+  /** A console page as the test viewer, signed in through the login form. */
+  private String consolePage(String path) throws Exception {
+    var http =
+        java.net.http.HttpClient.newBuilder()
+            .followRedirects(java.net.http.HttpClient.Redirect.NEVER)
+            .cookieHandler(new java.net.CookieManager())
+            .build();
+    String base = "http://localhost:" + port;
+    String login =
+        http.send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/login")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString())
+            .body();
+    var csrf = java.util.regex.Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"").matcher(login);
+    assertThat(csrf.find()).isTrue();
+    String form =
+        "username="
+            + TestUsers.VIEWER
+            + "&password="
+            + java.net.URLEncoder.encode(
+                TestUsers.password(TestUsers.VIEWER), StandardCharsets.UTF_8)
+            + "&_csrf="
+            + java.net.URLEncoder.encode(csrf.group(1), StandardCharsets.UTF_8);
+    http.send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/login"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(java.net.http.HttpRequest.BodyPublishers.ofString(form))
+            .build(),
+        java.net.http.HttpResponse.BodyHandlers.discarding());
+    var page =
+        http.send(
+            java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + path)).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
+    return page.body();
   }
 
   @Test
