@@ -74,7 +74,21 @@ public final class ForkSimulateCommand {
                   () ->
                       new IllegalArgumentException(
                           "no tag " + tag + " (fetch upstream tags first)"));
-      UpgradeRules rules = ForkRepository.rules(repo, ours, rulesFile, ref);
+      String note = "";
+      UpgradeRules rules;
+      if (ForkRepository.read(repo, ours, rulesFile).isPresent()) {
+        rules = ForkRepository.rules(repo, ours, rulesFile, ref);
+      } else {
+        rules =
+            new UpgradeRules(
+                "none",
+                List.of(),
+                List.of("true"),
+                RulesReader.DEFAULT_TEST_TIMEOUT,
+                List.of(),
+                List.of());
+        note = " (no " + rulesFile + " on that branch: every conflict is manual)";
+      }
       long started = System.nanoTime();
       MergeSimulator.Report report = MergeSimulator.simulate(repo, ours, theirs, rules);
       long millis = (System.nanoTime() - started) / 1_000_000;

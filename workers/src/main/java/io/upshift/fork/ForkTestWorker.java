@@ -27,7 +27,7 @@ public class ForkTestWorker {
 
   record Output(ForkUpgrades.Tests tests) {}
 
-  @JobWorker(type = JOB_TYPE, timeout = 12 * 60 * 60 * 1000)
+  @JobWorker(type = JOB_TYPE, timeout = 13 * 60 * 60 * 1000)
   public Output test(ActivatedJob job, @VariablesAsType ForkJob vars) {
     return steps.run(
         job,
