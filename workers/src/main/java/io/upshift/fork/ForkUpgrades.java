@@ -25,11 +25,13 @@ import org.eclipse.jgit.api.MergeResult;
 import org.eclipse.jgit.api.ResetCommand;
 import org.eclipse.jgit.api.Status;
 import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.api.errors.InvalidRemoteException;
 import org.eclipse.jgit.diff.DiffEntry;
 import org.eclipse.jgit.diff.DiffFormatter;
 import org.eclipse.jgit.diff.Edit;
 import org.eclipse.jgit.dircache.DirCache;
 import org.eclipse.jgit.dircache.DirCacheEntry;
+import org.eclipse.jgit.errors.RepositoryNotFoundException;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.PersonIdent;
@@ -152,7 +154,7 @@ class ForkUpgrades {
   Preflight preflight(String runId, Request in) throws IOException, GitAPIException {
     Path evidence = evidenceDir(runId);
     Path workDir = workingCopy(runId, in);
-    try (Git git = Git.open(workDir.toFile())) {
+    try (Git git = open(workDir)) {
       Repository repo = git.getRepository();
       if (repo.isBare()) {
         throw notReady("repository: " + workDir + " is a bare repository; give a working copy");
@@ -192,12 +194,22 @@ class ForkUpgrades {
                           "releaseBranch: no branch '" + in.releaseBranch() + "' in " + workDir));
       UpgradeRules rules = ForkRepository.rules(repo, head, in.rulesFile(), in.releaseBranch());
 
-      FetchResult fetched =
-          git.fetch()
-              .setRemote(in.upstreamRemote())
-              .setRefSpecs(new RefSpec("refs/tags/*:refs/tags/*"))
-              .setTagOpt(TagOpt.FETCH_TAGS)
-              .call();
+      FetchResult fetched;
+      try {
+        fetched =
+            git.fetch()
+                .setRemote(in.upstreamRemote())
+                .setRefSpecs(new RefSpec("refs/tags/*:refs/tags/*"))
+                .setTagOpt(TagOpt.FETCH_TAGS)
+                .call();
+      } catch (InvalidRemoteException e) {
+        throw notReady(
+            "upstreamRemote: '"
+                + in.upstreamRemote()
+                + "' is neither a remote of "
+                + workDir
+                + " nor a repository URL");
+      }
       ObjectId target =
           ForkRepository.commit(repo, Constants.R_TAGS + in.targetTag())
               .orElseThrow(
@@ -258,6 +270,19 @@ class ForkUpgrades {
                 + in.releaseBranch()
                 + "; remove or rename it");
       }
+      String upgradeBranch = "upgrade/" + in.targetTag() + "-merge";
+      String upgradeRef = Constants.R_HEADS + upgradeBranch;
+      Ref remoteUpgrade = remoteRefs(git).get(upgradeRef);
+      Optional<ObjectId> localUpgrade = ForkRepository.commit(repo, upgradeRef);
+      if ((localUpgrade.isPresent() && !localUpgrade.get().equals(head))
+          || (remoteUpgrade != null && !remoteUpgrade.getObjectId().equals(head))) {
+        throw notReady(
+            "targetTag: the upgrade branch "
+                + upgradeBranch
+                + " exists already"
+                + (remoteUpgrade != null ? " on origin" : "")
+                + " (kept from an earlier run?); delete it locally and on origin first");
+      }
 
       List<String> log = new ArrayList<>();
       try (RevWalk walk = new RevWalk(repo)) {
@@ -291,13 +316,21 @@ class ForkUpgrades {
           baseTag.substring(basePrefix.length()),
           baseCommit.name(),
           backupBranch,
-          "upgrade/" + in.targetTag() + "-merge",
+          upgradeBranch,
           newBaseTag,
           upstreamCommits,
           log.size(),
           log.stream().limit(MAX_LISTED).toList(),
           diffStat.size(),
           diffStat.stream().limit(MAX_LISTED).toList());
+    }
+  }
+
+  private static Git open(Path workDir) throws IOException {
+    try {
+      return Git.open(workDir.toFile());
+    } catch (RepositoryNotFoundException e) {
+      throw notReady("repository: " + workDir + " is not a git working copy");
     }
   }
 

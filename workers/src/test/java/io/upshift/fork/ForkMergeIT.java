@@ -285,6 +285,44 @@ class ForkMergeIT {
     assertThat(err.toString()).contains("no tag v9 (fetch upstream tags first)");
   }
 
+  @Test
+  void preflightRefusesWhatIsNotReadyNamingTheFieldAndFiles() throws Exception {
+    Path fork = fixtures.fork("refusals");
+    Files.writeString(fork.resolve("sky/clouds/cudo.py"), "work in progress\n");
+    Files.writeString(fork.resolve("notes.txt"), "scratch\n");
+    assertThatThrownBy(() -> forks.preflight("r1", request(fork, "upstream", "v1.1")))
+        .isInstanceOf(ForkNotReadyException.class)
+        .hasMessageContaining("is not clean (2 file(s)): notes.txt, sky/clouds/cudo.py")
+        .extracting(e -> ((ForkNotReadyException) e).code())
+        .isEqualTo(ForkNotReadyException.NOT_READY);
+    try (Git git = Git.open(fork.toFile())) {
+      git.checkout().addPath("sky/clouds/cudo.py").call();
+    }
+    Files.delete(fork.resolve("notes.txt"));
+
+    assertThatThrownBy(() -> forks.preflight("r2", request(fork, "nowhere", "v1.1")))
+        .hasMessageContaining("upstreamRemote: 'nowhere' is neither a remote");
+    assertThatThrownBy(() -> forks.preflight("r3", request(fork, "upstream", "v7.0")))
+        .hasMessageContaining("targetTag: upstream 'upstream'")
+        .hasMessageContaining("has no tag 'v7.0'");
+    assertThatThrownBy(
+            () ->
+                forks.preflight(
+                    "r4", request(dir.resolve("upstream.git").getParent(), "upstream", "v1.1")))
+        .hasMessageContaining("is not a git working copy");
+    ForkUpgrades.Preflight ready = forks.preflight("r5", request(fork, "upstream", "v1.1"));
+    assertThat(ready.baseTag()).isEqualTo("acme-base-v1.0");
+    assertThat(ready.customCommits()).isEqualTo(10);
+    assertThat(ready.upstreamCommits()).isEqualTo(150);
+    assertThat(Files.readAllLines(Path.of(ready.evidenceDir()).resolve("custom-commits.txt")))
+        .hasSize(10);
+  }
+
+  private static ForkUpgrades.Request request(Path fork, String remote, String tag) {
+    return new ForkUpgrades.Request(
+        fork.toString(), ForkFixtures.BRANCH, remote, tag, ForkJob.DEFAULT_RULES, false);
+  }
+
   /** The service's steps one after another, as the runbook calls them, up to the push. */
   private static ForkUpgrades.Preflight upgradeAndPush(Path fork, String runId) throws Exception {
     ForkUpgrades.Request request =
