@@ -1,8 +1,15 @@
 package io.upshift.fork;
 
+import io.upshift.run.StepFailure;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectLoader;
 import org.eclipse.jgit.lib.Ref;
@@ -10,6 +17,9 @@ import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevObject;
 import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.transport.PushResult;
+import org.eclipse.jgit.transport.RefSpec;
+import org.eclipse.jgit.transport.RemoteRefUpdate;
 import org.eclipse.jgit.treewalk.TreeWalk;
 
 /** Small JGit helpers shared by the fork steps and the simulate command. */
@@ -68,6 +78,37 @@ final class ForkRepository {
       return RulesReader.read(rulesFile, text);
     } catch (RulesException e) {
       throw new ForkNotReadyException(ForkNotReadyException.RULES_INVALID, e.getMessage());
+    }
+  }
+
+  static Map<String, Ref> remoteRefs(Git git) throws GitAPIException {
+    Map<String, Ref> refs = new LinkedHashMap<>();
+    for (Ref ref :
+        git.lsRemote().setRemote(ForkUpgrades.ORIGIN).setHeads(false).setTags(false).call()) {
+      refs.put(ref.getName(), ref);
+    }
+    return refs;
+  }
+
+  /** Pushes to origin; every ref must be accepted, else the step fails (retried: transient). */
+  static void push(Git git, List<RefSpec> refs) throws GitAPIException {
+    Iterable<PushResult> results =
+        git.push().setRemote(ForkUpgrades.ORIGIN).setRefSpecs(refs).call();
+    List<String> refused = new ArrayList<>();
+    for (PushResult result : results) {
+      for (RemoteRefUpdate u : result.getRemoteUpdates()) {
+        if (u.getStatus() != RemoteRefUpdate.Status.OK
+            && u.getStatus() != RemoteRefUpdate.Status.UP_TO_DATE) {
+          refused.add(
+              u.getRemoteName()
+                  + " "
+                  + u.getStatus()
+                  + (u.getMessage() == null ? "" : " (" + u.getMessage() + ")"));
+        }
+      }
+    }
+    if (!refused.isEmpty()) {
+      throw new StepFailure("origin refused the push: " + String.join("; ", refused));
     }
   }
 }

@@ -17,11 +17,11 @@ public class ForkRollbackWorker {
 
   static final String JOB_TYPE = "upshift.fork.rollback";
 
-  private final ForkUpgrades forks;
+  private final ForkRollback rollbacks;
   private final JobSteps steps;
 
-  ForkRollbackWorker(ForkUpgrades forks, JobSteps steps) {
-    this.forks = forks;
+  ForkRollbackWorker(ForkRollback rollbacks, JobSteps steps) {
+    this.rollbacks = rollbacks;
     this.steps = steps;
   }
 
@@ -35,7 +35,7 @@ public class ForkRollbackWorker {
             ForkJob.refusals(
                 () ->
                     new Output(
-                        forks.rollback(
+                        rollbacks.rollback(
                             vars.requirePreflight(),
                             vars.merge() == null ? null : vars.merge().backupCommit(),
                             Boolean.TRUE.equals(vars.keepUpgradeBranch())))),

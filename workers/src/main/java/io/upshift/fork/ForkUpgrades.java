@@ -43,11 +43,8 @@ import org.eclipse.jgit.revwalk.RevSort;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.revwalk.filter.RevFilter;
 import org.eclipse.jgit.transport.FetchResult;
-import org.eclipse.jgit.transport.PushResult;
 import org.eclipse.jgit.transport.RefSpec;
-import org.eclipse.jgit.transport.RemoteRefUpdate;
 import org.eclipse.jgit.transport.TagOpt;
-import org.eclipse.jgit.transport.Transport;
 import org.eclipse.jgit.util.io.DisabledOutputStream;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Service;
@@ -272,7 +269,7 @@ class ForkUpgrades {
       }
       String upgradeBranch = "upgrade/" + in.targetTag() + "-merge";
       String upgradeRef = Constants.R_HEADS + upgradeBranch;
-      Ref remoteUpgrade = remoteRefs(git).get(upgradeRef);
+      Ref remoteUpgrade = ForkRepository.remoteRefs(git).get(upgradeRef);
       Optional<ObjectId> localUpgrade = ForkRepository.commit(repo, upgradeRef);
       if ((localUpgrade.isPresent() && !localUpgrade.get().equals(head))
           || (remoteUpgrade != null && !remoteUpgrade.getObjectId().equals(head))) {
@@ -440,7 +437,7 @@ class ForkUpgrades {
                 + start.name()
                 + "; remove it and start a new run");
       }
-      push(
+      ForkRepository.push(
           git,
           List.of(
               new RefSpec(
@@ -456,7 +453,7 @@ class ForkUpgrades {
           .call();
       git.reset().setMode(ResetCommand.ResetType.HARD).setRef(start.name()).call();
       // Published at the backup commit: people may finish the merge elsewhere and push it there.
-      push(git, List.of(new RefSpec(upgradeRef + ":" + upgradeRef)));
+      ForkRepository.push(git, List.of(new RefSpec(upgradeRef + ":" + upgradeRef)));
       MergeResult result =
           git.merge()
               .include(target)
@@ -600,7 +597,7 @@ class ForkUpgrades {
     String upgradeRef = Constants.R_HEADS + p.upgradeBranch();
     Ref remote;
     try {
-      remote = remoteRefs(git).get(upgradeRef);
+      remote = ForkRepository.remoteRefs(git).get(upgradeRef);
     } catch (GitAPIException e) {
       throw new IOException("cannot read origin's " + p.upgradeBranch() + ": " + e.getMessage(), e);
     }
@@ -735,13 +732,22 @@ class ForkUpgrades {
               Baselines.write(p.targetVersion(), tests, runId, clock.instant()));
           Path changes = dir.resolve(CUSTOM_CHANGES);
           String entry =
-              customChangesEntry(runId, p, simulation, merge, tests, acceptedBy, acceptReason);
+              UpgradeNotes.customChangesEntry(
+                  LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC),
+                  runId,
+                  p,
+                  simulation,
+                  merge,
+                  tests,
+                  acceptedBy,
+                  acceptReason);
           Files.writeString(
               changes,
               (Files.exists(changes) ? Files.readString(changes) : "# Custom changes\n") + entry);
           git.add().addFilepattern(baselineFile).addFilepattern(CUSTOM_CHANGES).call();
           PersonIdent who = committer(repo);
-          String message = commitMessage(p, simulation, merge, tests, acceptedBy, acceptReason);
+          String message =
+              UpgradeNotes.commitMessage(p, simulation, merge, tests, acceptedBy, acceptReason);
           git.commit()
               .setMessage(
                   merging
@@ -796,7 +802,7 @@ class ForkUpgrades {
                       + ":"
                       + Constants.R_HEADS
                       + p.upgradeBranch()));
-      push(git, refs);
+      ForkRepository.push(git, refs);
       return new Finish(
           merged.name(),
           p.newBaseTag(),
@@ -828,139 +834,6 @@ class ForkUpgrades {
     }
   }
 
-  static String commitMessage(
-      Preflight p,
-      MergeSimulator.Report simulation,
-      Merge merge,
-      Tests tests,
-      String acceptedBy,
-      String reason) {
-    StringBuilder m = new StringBuilder();
-    m.append("Merge ").append(p.targetVersion()).append(": integrate upstream changes\n\n");
-    for (Classification c : merge.resolved()) {
-      m.append(
-              c.decision().equals(Decision.ACCEPT_UPSTREAM.wire())
-                  ? "- Accept upstream "
-                  : "- Preserve ")
-          .append(c.path())
-          .append(" (")
-          .append(c.reason())
-          .append(")\n");
-    }
-    for (Classification c : merge.manual()) {
-      m.append("- Merge by hand ").append(c.path()).append(" (").append(c.reason()).append(")\n");
-    }
-    m.append("- Upstream areas accepted: ")
-        .append(String.join(", ", areas(simulation)))
-        .append('\n');
-    m.append("- Customisations preserved: ")
-        .append(p.customCommits())
-        .append(" custom commit(s) since ")
-        .append(p.baseTag())
-        .append(", ")
-        .append(p.customFiles())
-        .append(" file(s)\n\n");
-    m.append("Conflicts resolved: ")
-        .append(merge.conflicts().size())
-        .append(" (accept-upstream ")
-        .append(count(merge.resolved(), Decision.ACCEPT_UPSTREAM))
-        .append(", keep-ours ")
-        .append(count(merge.resolved(), Decision.KEEP_OURS))
-        .append(", manual ")
-        .append(merge.manual().size())
-        .append("; ")
-        .append(simulation.bothChangedCount() - merge.conflicts().size())
-        .append(" more changed on both sides merged automatically)\n");
-    m.append("Tests: ").append(testsLine(tests, acceptedBy, reason)).append('\n');
-    m.append("Upstream commits: ")
-        .append(p.upstreamCommits())
-        .append(" (")
-        .append(p.baseVersion())
-        .append(" -> ")
-        .append(p.targetVersion())
-        .append(")\n");
-    return m.toString();
-  }
-
-  static String testsLine(Tests t, String acceptedBy, String reason) {
-    String line =
-        t.passed()
-            + " passed, "
-            + t.failed()
-            + " failed (baseline "
-            + t.baselineVersion()
-            + ": "
-            + (t.baselineFound()
-                ? t.preExisting().size() + t.fixed().size() + " failed"
-                : "none recorded")
-            + ")";
-    if (t.regressions().isEmpty()) {
-      return line + "; no regressions";
-    }
-    return line
-        + "; new failures "
-        + t.regressions()
-        + " accepted by "
-        + acceptedBy
-        + ": "
-        + reason;
-  }
-
-  private static long count(List<Classification> list, Decision d) {
-    return list.stream().filter(c -> c.decision().equals(d.wire())).count();
-  }
-
-  private static List<String> areas(MergeSimulator.Report simulation) {
-    return simulation.upstreamAreas().isEmpty() ? List.of("none") : simulation.upstreamAreas();
-  }
-
-  private String customChangesEntry(
-      String runId,
-      Preflight p,
-      MergeSimulator.Report simulation,
-      Merge merge,
-      Tests tests,
-      String acceptedBy,
-      String reason) {
-    StringBuilder e = new StringBuilder();
-    e.append("\n## ")
-        .append(LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC))
-        .append(": ")
-        .append(p.baseVersion())
-        .append(" -> ")
-        .append(p.targetVersion())
-        .append("\n\n");
-    e.append("- Upstream commits merged: ").append(p.upstreamCommits()).append('\n');
-    e.append("- Custom commits carried: ").append(p.customCommits()).append('\n');
-    e.append("- Conflicts: ").append(merge.conflicts().size()).append('\n');
-    for (Classification c : merge.resolved()) {
-      e.append("  - `")
-          .append(c.path())
-          .append("`: ")
-          .append(c.decision())
-          .append(" by rule ")
-          .append(c.rule())
-          .append(" (")
-          .append(c.reason())
-          .append(")\n");
-    }
-    for (Classification c : merge.manual()) {
-      e.append("  - `")
-          .append(c.path())
-          .append("`: merged by hand, sent there by ")
-          .append(c.rule())
-          .append(" (")
-          .append(c.reason())
-          .append(")\n");
-    }
-    e.append("- Merged automatically although both sides changed them: ")
-        .append(simulation.bothChangedCount() - merge.conflicts().size())
-        .append('\n');
-    e.append("- Tests: ").append(testsLine(tests, acceptedBy, reason)).append('\n');
-    e.append("- Upshift run: ").append(runId).append('\n');
-    return e.toString();
-  }
-
   private static PersonIdent committer(Repository repo) {
     String name = repo.getConfig().getString("user", null, "name");
     String email = repo.getConfig().getString("user", null, "email");
@@ -968,144 +841,7 @@ class ForkUpgrades {
         name == null ? "Upshift" : name, email == null ? "upshift@localhost" : email);
   }
 
-  // ---------------------------------------------------------------------------------- rollback
-
-  Rollback rollback(Preflight p, String backupCommit, boolean keepUpgradeBranch)
-      throws IOException, GitAPIException, java.net.URISyntaxException {
-    ObjectId backup = ObjectId.fromString(backupCommit == null ? p.releaseHead() : backupCommit);
-    try (Git git = Git.open(Path.of(p.workDir()).toFile())) {
-      Repository repo = git.getRepository();
-      // Leave the merge (if any) on whatever branch is checked out, then put the release back.
-      git.reset().setMode(ResetCommand.ResetType.HARD).call();
-      git.clean().setCleanDirectories(true).call();
-      git.checkout().setName(p.releaseBranch()).setForced(true).call();
-      git.reset().setMode(ResetCommand.ResetType.HARD).setRef(backup.name()).call();
-      git.clean().setCleanDirectories(true).call();
-
-      Map<String, Ref> remote = remoteRefs(git);
-      List<RemoteRefUpdate> updates = new ArrayList<>();
-      String releaseRef = Constants.R_HEADS + p.releaseBranch();
-      String remoteState = "unchanged";
-      Ref remoteRelease = remote.get(releaseRef);
-      if (remoteRelease != null && !remoteRelease.getObjectId().equals(backup)) {
-        // --force-with-lease: only overwrite what this run pushed (the tracking ref), nothing
-        // newer.
-        Ref tracking = repo.exactRef(Constants.R_REMOTES + ORIGIN + "/" + p.releaseBranch());
-        ObjectId lease = tracking == null ? remoteRelease.getObjectId() : tracking.getObjectId();
-        updates.add(
-            new RemoteRefUpdate(
-                repo,
-                releaseRef,
-                backup,
-                releaseRef,
-                true,
-                tracking == null ? null : tracking.getName(),
-                lease));
-        remoteState = "reset from " + remoteRelease.getObjectId().abbreviate(10).name();
-      }
-      String tagRef = Constants.R_TAGS + p.newBaseTag();
-      boolean tagDeleted = false;
-      Ref localTag = repo.exactRef(tagRef);
-      if (localTag != null) {
-        git.tagDelete().setTags(p.newBaseTag()).call();
-        tagDeleted = true;
-      }
-      if (remote.containsKey(tagRef)) {
-        updates.add(
-            new RemoteRefUpdate(
-                repo, (String) null, tagRef, true, null, remote.get(tagRef).getObjectId()));
-        tagDeleted = true;
-      }
-      String upgradeRef = Constants.R_HEADS + p.upgradeBranch();
-      boolean upgradeDeleted = false;
-      if (!keepUpgradeBranch) {
-        if (repo.exactRef(upgradeRef) != null) {
-          git.branchDelete().setBranchNames(upgradeRef).setForce(true).call();
-          upgradeDeleted = true;
-        }
-        if (remote.containsKey(upgradeRef)) {
-          updates.add(
-              new RemoteRefUpdate(
-                  repo,
-                  (String) null,
-                  upgradeRef,
-                  true,
-                  null,
-                  remote.get(upgradeRef).getObjectId()));
-          upgradeDeleted = true;
-        }
-      }
-      if (!updates.isEmpty()) {
-        try (Transport transport = Transport.open(repo, ORIGIN)) {
-          PushResult result =
-              transport.push(org.eclipse.jgit.lib.NullProgressMonitor.INSTANCE, updates);
-          for (RemoteRefUpdate u : result.getRemoteUpdates()) {
-            if (u.getStatus() != RemoteRefUpdate.Status.OK
-                && u.getStatus() != RemoteRefUpdate.Status.UP_TO_DATE) {
-              throw new StepFailure(
-                  "origin refused to roll back "
-                      + u.getRemoteName()
-                      + ": "
-                      + u.getStatus()
-                      + (u.getMessage() == null ? "" : " (" + u.getMessage() + ")")
-                      + "; someone else pushed there since. The local "
-                      + p.releaseBranch()
-                      + " is back on "
-                      + backup.name()
-                      + "; settle origin by hand");
-            }
-          }
-        }
-      }
-      ObjectId now = ForkRepository.commit(repo, releaseRef).orElseThrow();
-      if (!now.equals(backup)) {
-        throw new StepFailure(
-            p.releaseBranch()
-                + " is at "
-                + now.name()
-                + " after the rollback, expected "
-                + backup.name());
-      }
-      return new Rollback(
-          p.releaseBranch(),
-          backup.name(),
-          remoteState,
-          tagDeleted,
-          p.upgradeBranch(),
-          upgradeDeleted);
-    }
-  }
-
   // ---------------------------------------------------------------------------------- helpers
-
-  private static Map<String, Ref> remoteRefs(Git git) throws GitAPIException {
-    Map<String, Ref> refs = new LinkedHashMap<>();
-    for (Ref ref : git.lsRemote().setRemote(ORIGIN).setHeads(false).setTags(false).call()) {
-      refs.put(ref.getName(), ref);
-    }
-    return refs;
-  }
-
-  /** Pushes to origin; every ref must be accepted, else the step fails (retried: transient). */
-  private static void push(Git git, List<RefSpec> refs) throws GitAPIException {
-    Iterable<PushResult> results = git.push().setRemote(ORIGIN).setRefSpecs(refs).call();
-    List<String> refused = new ArrayList<>();
-    for (PushResult result : results) {
-      for (RemoteRefUpdate u : result.getRemoteUpdates()) {
-        if (u.getStatus() != RemoteRefUpdate.Status.OK
-            && u.getStatus() != RemoteRefUpdate.Status.UP_TO_DATE) {
-          refused.add(
-              u.getRemoteName()
-                  + " "
-                  + u.getStatus()
-                  + (u.getMessage() == null ? "" : " (" + u.getMessage() + ")"));
-        }
-      }
-    }
-    if (!refused.isEmpty()) {
-      throw new StepFailure("origin refused the push: " + String.join("; ", refused));
-    }
-  }
 
   private Path evidenceDir(String runId) throws IOException {
     Path dir = workRoot.resolve(runId == null ? "no-run" : runId);

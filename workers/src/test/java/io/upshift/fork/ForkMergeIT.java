@@ -112,7 +112,7 @@ class ForkMergeIT {
     ObjectId backup = ObjectId.fromString(p.releaseHead());
     assertThat(commit(origin, "refs/heads/" + ForkFixtures.BRANCH)).isNotEqualTo(backup);
 
-    ForkUpgrades.Rollback rollback = forks.rollback(p, backup.name(), false);
+    ForkUpgrades.Rollback rollback = new ForkRollback().rollback(p, backup.name(), false);
 
     assertThat(rollback.remote()).startsWith("reset from ");
     assertThat(rollback.tagDeleted()).isTrue();
@@ -123,7 +123,8 @@ class ForkMergeIT {
     assertThat(ref(fork, "refs/heads/upgrade/v1.1-merge")).isNull();
     assertThat(commit(origin, "refs/heads/" + p.backupBranch())).isEqualTo(backup);
     // running it again changes nothing (a redelivered job)
-    assertThat(forks.rollback(p, backup.name(), false).remote()).isEqualTo("unchanged");
+    assertThat(new ForkRollback().rollback(p, backup.name(), false).remote())
+        .isEqualTo("unchanged");
   }
 
   @Test
@@ -152,7 +153,7 @@ class ForkMergeIT {
       git.push().call();
     }
 
-    assertThatThrownBy(() -> forks.rollback(p, p.releaseHead(), true))
+    assertThatThrownBy(() -> new ForkRollback().rollback(p, p.releaseHead(), true))
         .isInstanceOf(StepFailure.class)
         .hasMessageContaining("origin refused to roll back refs/heads/" + ForkFixtures.BRANCH)
         .hasMessageContaining("REJECTED_REMOTE_CHANGED");
