@@ -546,14 +546,16 @@ class ForkUpgrades {
     try (Git git = Git.open(Path.of(p.workDir()).toFile())) {
       Repository repo = git.getRepository();
       if (!(Constants.R_HEADS + p.upgradeBranch()).equals(repo.getFullBranch())) {
-        throw new StepFailure(
-            "the working copy "
-                + p.workDir()
-                + " is no longer on "
-                + p.upgradeBranch()
-                + " (it is on "
-                + repo.getFullBranch()
-                + "); check it out again with the merge in progress");
+        return new ManualCheck(
+            false,
+            List.of(
+                p.workDir()
+                    + " is on "
+                    + repo.getFullBranch()
+                    + ", not on "
+                    + p.upgradeBranch()
+                    + ": check the upgrade branch out again with the merge in progress, or push"
+                    + " the finished merge to it on origin"));
       }
       Optional<String> pushed = adoptPushedMerge(git, p, merge);
       if (pushed.isPresent()) {
