@@ -251,6 +251,41 @@ class ForkUpgradeIT {
   }
 
   @Test
+  void aFailingInstallAfterTheMergeRollsBackAndKeepsTheUpgradeBranchWhenAsked() throws Exception {
+    Path fork = fixtures.fork("install-fails");
+    try (Git git = Git.open(fork.toFile())) {
+      Files.writeString(
+          fork.resolve("fork/upgrade-rules.yaml"),
+          ForkFixtures.RULES.replace("- [sh, ci/install.sh]", "- [\"false\"]"));
+      git.add().addFilepattern("fork/upgrade-rules.yaml").call();
+      git.commit()
+          .setMessage("Install step that fails")
+          .setAuthor(ForkFixtures.FORK)
+          .setCommitter(ForkFixtures.FORK)
+          .call();
+    }
+    ObjectId before = commit(fork, "refs/heads/" + ForkFixtures.BRANCH);
+    String runId = start(fork, "v1.1", Map.of("keepUpgradeBranch", true));
+    ApprovalTask approval = Approvals.awaitTask(rest, runId);
+    Approvals.decide(rest, approval, "approve", "go");
+    ApprovalTask manual = awaitTask(runId, "ResolveManualConflicts", approval.id());
+    resolve(fork, "sky/catalog/catalog_url_config.py", 3, "URL = resolved()");
+    resolve(fork, "sky/clouds/cudo.py", 7, "resolved");
+    Approvals.decide(rest, manual, "approve", "resolved");
+
+    RunView done = awaitEnd(runId);
+    assertThat(done.state()).isEqualTo("rolled-back");
+    assertThat(done.outcomeMessage())
+        .contains("InstallAndTest: install command [false] exited 1")
+        .endsWith("; rolled back");
+    assertThat(step(done, "RollBackRelease").summary()).contains("upgrade/v1.1-merge kept");
+    assertThat(commit(fork, "refs/heads/" + ForkFixtures.BRANCH)).isEqualTo(before);
+    assertThat(ref(fork, "refs/heads/upgrade/v1.1-merge")).isPresent();
+    assertThat(commit(dir.resolve("install-fails-origin.git"), "refs/heads/" + ForkFixtures.BRANCH))
+        .isEqualTo(before);
+  }
+
+  @Test
   void aRulesFileWithAnErrorIsRefusedNamingLineAndField() throws Exception {
     Path fork = fixtures.fork("bad-rules");
     try (Git git = Git.open(fork.toFile())) {
