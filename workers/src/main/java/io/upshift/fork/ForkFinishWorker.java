@@ -37,9 +37,9 @@ public class ForkFinishWorker {
                         forks.finish(
                             vars.runId(),
                             vars.requirePreflight(),
-                            vars.simulation(),
+                            vars.requireSimulation(),
                             vars.requireMerge(),
-                            vars.tests(),
+                            vars.requireTests(),
                             vars.approvedBy(),
                             vars.approvalComment()))),
         out ->

@@ -69,6 +69,21 @@ record ForkJob(
     return merge;
   }
 
+  MergeSimulator.Report requireSimulation() {
+    if (simulation == null) {
+      throw new StepFailure(
+          "the variable simulation is missing: this step runs after the simulation");
+    }
+    return simulation;
+  }
+
+  ForkUpgrades.Tests requireTests() {
+    if (tests == null) {
+      throw new StepFailure("the variable tests is missing: this step runs after the tests");
+    }
+    return tests;
+  }
+
   /** Runs a step body, turning an expected refusal into its BPMN error with {@code failure}. */
   static <T> T refusals(Callable<T> body) throws Exception {
     try {
