@@ -404,6 +404,14 @@ class PlatformUpgradeIT {
       assertThat(run.outcomeMessage()).contains(failingStep);
       assertThat(summary(run, "upshift.rollback.start")).contains("rolled back to 1.1.0");
       assertThat(laterTasks).containsExactly("Review rollback");
+      // The job timeouts of these steps are 3 s (see the class's properties) and each takes
+      // longer: still one delivery per hop, because a busy step keeps its deadline ahead.
+      for (String jobType :
+          List.of("upshift.backup.final", "upshift.migration.apply", "upshift.rollback.database")) {
+        assertThat(run.steps().stream().filter(st -> st.jobType().equals(jobType)).count())
+            .as("deliveries of %s", jobType)
+            .isEqualTo(jobType.equals("upshift.rollback.database") ? 1 : 2);
+      }
       platform.checkout("1.1.0");
       assertThat(platform.awaitHealthy(platform.allServices(), Duration.ofSeconds(30)))
           .allSatisfy((s, state) -> assertThat(state).isEqualTo("healthy"));
