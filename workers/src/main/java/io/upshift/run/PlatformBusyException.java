@@ -11,13 +11,17 @@ public class PlatformBusyException extends RunConflictException {
   PlatformBusyException(String platform, String runId, String state, Throwable cause) {
     super(
         "Platform busy",
-        "Platform '"
-            + platform
-            + "' has "
-            + ("interrupted".equals(state)
-                ? "an interrupted run " + runId + ": look at the platform, then abandon that run"
-                : "an active run " + runId + ": wait for it to end, or cancel it")
-            + " before starting another upgrade of it (one upgrade per platform)",
+        runId == null
+            ? "Platform '" + platform + "' was held by a run that has just ended; try again"
+            : "Platform '"
+                + platform
+                + "' has "
+                + ("interrupted".equals(state)
+                    ? "an interrupted run "
+                        + runId
+                        + ": look at the platform, then abandon that run"
+                    : "an active run " + runId + ": wait for it to end, or cancel it")
+                + " before starting another upgrade of it (one upgrade per platform)",
         runId,
         cause);
     this.platform = platform;

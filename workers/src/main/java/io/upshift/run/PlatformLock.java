@@ -27,32 +27,51 @@ class PlatformLock {
   }
 
   /**
-   * Takes {@code platform} for {@code runId}; call in the transaction that creates the run.
+   * Takes {@code platform} for {@code runId}; call in the transaction that creates the run. A lock
+   * whose run has ended (written by hand, or left by a crash between a run's end and the release)
+   * is stale and freed first. A failed INSERT aborts the transaction on PostgreSQL, so nothing is
+   * queried after it: the caller rolls back and then asks {@link #busy} who holds the platform.
    *
-   * @throws PlatformBusyException naming the run that holds it
+   * @throws Taken when another run holds the platform
    */
   void acquire(String platform, String runId, Instant at) {
+    jdbc.sql(
+            "DELETE FROM platform_lock WHERE platform = ? AND run_id IN (SELECT id FROM run"
+                + " WHERE state NOT IN "
+                + HOLDING_STATES
+                + ")")
+        .params(platform)
+        .update();
     try {
-      insert(platform, runId, at);
+      jdbc.sql("INSERT INTO platform_lock (platform, run_id, acquired_at) VALUES (?, ?, ?)")
+          .params(platform, runId, at.atOffset(ZoneOffset.UTC))
+          .update();
     } catch (DuplicateKeyException e) {
-      // A lock whose run has ended (written before this table kept up, or by hand) is stale:
-      // free it and try once more; a second failure means a live holder won the race.
-      int freed =
-          jdbc.sql(
-                  "DELETE FROM platform_lock WHERE platform = ? AND run_id IN (SELECT id FROM run"
-                      + " WHERE state NOT IN "
-                      + HOLDING_STATES
-                      + ")")
-              .params(platform)
-              .update();
-      if (freed == 0) {
-        throw busy(platform, e);
-      }
-      try {
-        insert(platform, runId, at);
-      } catch (DuplicateKeyException again) {
-        throw busy(platform, again);
-      }
+      throw new Taken(platform, e);
+    }
+  }
+
+  /** The answer to a start that found {@code platform} taken; call outside that transaction. */
+  PlatformBusyException busy(Taken taken) {
+    String holder = holder(taken.platform).orElse(null);
+    String state =
+        holder == null
+            ? null
+            : jdbc.sql("SELECT state FROM run WHERE id = ?")
+                .param(holder)
+                .query(String.class)
+                .optional()
+                .orElse("active");
+    return new PlatformBusyException(taken.platform, holder, state, taken);
+  }
+
+  /** Another run holds the platform; the transaction that tried must roll back. */
+  static final class Taken extends RuntimeException {
+    private final String platform;
+
+    Taken(String platform, Throwable cause) {
+      super("platform " + platform + " is taken", cause);
+      this.platform = platform;
     }
   }
 
@@ -62,30 +81,5 @@ class PlatformLock {
         .param(platform)
         .query(String.class)
         .optional();
-  }
-
-  /** The platform {@code runId} holds, if any. */
-  Optional<String> platformOf(String runId) {
-    return jdbc.sql("SELECT platform FROM platform_lock WHERE run_id = ?")
-        .param(runId)
-        .query(String.class)
-        .optional();
-  }
-
-  private void insert(String platform, String runId, Instant at) {
-    jdbc.sql("INSERT INTO platform_lock (platform, run_id, acquired_at) VALUES (?, ?, ?)")
-        .params(platform, runId, at.atOffset(ZoneOffset.UTC))
-        .update();
-  }
-
-  private PlatformBusyException busy(String platform, RuntimeException cause) {
-    String holder = holder(platform).orElse("(a run that just ended; try again)");
-    String state =
-        jdbc.sql("SELECT state FROM run WHERE id = ?")
-            .param(holder)
-            .query(String.class)
-            .optional()
-            .orElse("active");
-    return new PlatformBusyException(platform, holder, state, cause);
   }
 }

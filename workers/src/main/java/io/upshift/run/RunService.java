@@ -82,11 +82,15 @@ public class RunService {
             .flatMap(v -> v.platform(request.variables() == null ? Map.of() : request.variables()));
     // One transaction: the run and its platform lock exist together or not at all. The lock's
     // primary key refuses a second run of the platform however close the two starts are.
-    transactions.executeWithoutResult(
-        tx -> {
-          journal.created(runId, request.runbook(), version, requestedBy, now);
-          platform.ifPresent(p -> locks.acquire(p, runId, now));
-        });
+    try {
+      transactions.executeWithoutResult(
+          tx -> {
+            journal.created(runId, request.runbook(), version, requestedBy, now);
+            platform.ifPresent(p -> locks.acquire(p, runId, now));
+          });
+    } catch (PlatformLock.Taken taken) {
+      throw locks.busy(taken);
+    }
     ProcessInstanceEvent instance;
     try {
       instance =
