@@ -47,12 +47,9 @@ class PlatformUpgradeInputs implements RunbookInputValidator {
       errors.add(
           new FieldError(
               "platform",
-              (platform == null
-                      ? "is required"
-                      : platform instanceof String name
-                          ? "'" + name + "' is not registered"
-                          : "must be a string")
-                  + ": one of the registered platforms: "
+              (platform == null || platform instanceof String
+                      ? "must be a registered platform: "
+                      : "must be a string naming a registered platform: ")
                   + registry.names()));
     }
     Object target = variables.get("targetVersion");

@@ -122,7 +122,7 @@ class RunControlIT {
     assertThat(errors(wrongTypes))
         .extracting(e -> e.get("field") + ": " + e.get("message"))
         .containsExactlyInAnyOrder(
-            "variables.platform: must be a string: one of the registered platforms: lockdemo",
+            "variables.platform: must be a string naming a registered platform: lockdemo",
             "variables.targetVersion: must be a string; is required: a release version like 1.2.0"
                 + " or 1.2.0-label",
             "variables.allowSteppingStones: must be true or false");
@@ -131,9 +131,7 @@ class RunControlIT {
         startUpgrade(Map.of("platform", "prod", "targetVersion", "1.1.0"));
     assertThat(errors(unregistered))
         .extracting(e -> e.get("field") + ": " + e.get("message"))
-        .containsExactly(
-            "variables.platform: 'prod' is not registered: one of the registered platforms:"
-                + " lockdemo");
+        .containsExactly("variables.platform: must be a registered platform: lockdemo");
 
     ResponseEntity<Map> noRunbook =
         as(rest, OPERATOR)
