@@ -11,6 +11,12 @@ import io.camunda.client.CamundaClient;
 import io.camunda.client.api.command.ClientStatusException;
 import io.upshift.support.TestUsers;
 import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,12 +30,15 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Bean;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -62,6 +71,9 @@ class RunControlIT {
   @Autowired TestRestTemplate rest;
   @Autowired JdbcClient jdbc;
   @Autowired CamundaClient engine;
+  @LocalServerPort int port;
+
+  private static final Pattern CSRF = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
 
   @DynamicPropertySource
   static void platform(DynamicPropertyRegistry registry) throws Exception {
@@ -307,7 +319,106 @@ class RunControlIT {
     cancel(run.id(), "test cleanup");
   }
 
+  @Test
+  void theConsoleShowsABusyPlatformAndCancelsWithItsCsrfToken() throws Exception {
+    RunView first = holdPlatform(PLATFORM);
+    HttpClient operator = signIn(OPERATOR);
+
+    // Starting another run of the platform from the form names and links the run that holds it.
+    String form = get(operator, "/runs/new").body();
+    HttpResponse<String> busy =
+        post(
+            operator,
+            "/runs",
+            "runbook=approval-demo&platform=" + PLATFORM + "&targetVersion=&_csrf=" + csrf(form));
+    assertThat(busy.statusCode()).isEqualTo(200);
+    assertThat(busy.body())
+        .contains("id=\"run-conflict\"")
+        .contains("Platform &#39;lockdemo&#39; has an active run " + first.id())
+        .contains("href=\"/runs/" + first.id() + "\"");
+
+    String page = get(operator, "/runs/" + first.id()).body();
+    assertThat(page).contains("id=\"cancel-run\"").doesNotContain("id=\"abandon-run\"");
+    HttpClient viewer = signIn(VIEWER);
+    assertThat(get(viewer, "/runs/" + first.id()).body()).doesNotContain("id=\"cancel-run\"");
+    assertThat(
+            post(viewer, "/runs/" + first.id() + "/cancel", "reason=x&_csrf=" + csrf(page))
+                .statusCode())
+        .isEqualTo(403);
+
+    HttpResponse<String> forged =
+        post(operator, "/runs/" + first.id() + "/cancel", "reason=forged");
+    assertThat(forged.statusCode()).isEqualTo(403);
+    assertThat(state(first.id())).isEqualTo("active");
+
+    HttpResponse<String> noReason =
+        post(operator, "/runs/" + first.id() + "/cancel", "reason=&_csrf=" + csrf(page));
+    assertThat(noReason.statusCode()).isEqualTo(302);
+    assertThat(get(operator, "/runs/" + first.id()).body())
+        .contains("id=\"error\"")
+        .contains("reason is required");
+    assertThat(state(first.id())).isEqualTo("active");
+
+    HttpResponse<String> cancelled =
+        post(
+            operator,
+            "/runs/" + first.id() + "/cancel",
+            "reason="
+                + URLEncoder.encode("from the console", StandardCharsets.UTF_8)
+                + "&_csrf="
+                + csrf(page));
+    assertThat(cancelled.statusCode()).isEqualTo(302);
+    assertThat(cancelled.headers().firstValue("Location").orElseThrow())
+        .endsWith("/runs/" + first.id());
+    String after = get(operator, "/runs/" + first.id()).body();
+    assertThat(after)
+        .contains("Run " + first.id() + " cancelled.")
+        .contains("Cancelled by operator before the cutover: from the console.")
+        .doesNotContain("id=\"cancel-run\"");
+    assertThat(state(first.id())).isEqualTo("cancelled");
+    assertThat(holder(PLATFORM)).isEmpty();
+    assertThat(get(operator, "/runs?state=cancelled").body()).contains(first.id());
+  }
+
   // --- helpers ------------------------------------------------------------------------------
+
+  private HttpClient signIn(String user) throws Exception {
+    HttpClient http =
+        HttpClient.newBuilder()
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .cookieHandler(new java.net.CookieManager())
+            .build();
+    String token = csrf(get(http, "/login").body());
+    HttpResponse<String> response =
+        post(
+            http,
+            "/login",
+            "username=" + user + "&password=" + TestUsers.password(user) + "&_csrf=" + token);
+    assertThat(response.statusCode()).isEqualTo(302);
+    assertThat(response.headers().firstValue("Location").orElseThrow()).doesNotContain("error");
+    return http;
+  }
+
+  private static String csrf(String html) {
+    Matcher matcher = CSRF.matcher(html);
+    assertThat(matcher.find()).as("a CSRF token in the page").isTrue();
+    return matcher.group(1);
+  }
+
+  private HttpResponse<String> get(HttpClient http, String path) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> post(HttpClient http, String path, String form) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.ofString(form))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
 
   private RunView holdPlatform(String platform) {
     ResponseEntity<Map> started = startHolding(platform);
