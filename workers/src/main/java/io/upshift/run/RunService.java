@@ -33,6 +33,14 @@ public class RunService {
   /** Variables Upshift sets itself; a caller may not supply them. */
   static final Set<String> RESERVED = Set.of(JobSteps.RUN_ID, "outcome", "outcomeMessage");
 
+  /**
+   * Job type of the step that starts a platform's cutover: from there on a cancel is a rollback.
+   */
+  public static final String CUTOVER_START = "upshift.compose.stop";
+
+  /** The longest reason a cancel or abandon takes (the audit trail keeps 2000 characters). */
+  static final int MAX_REASON = 2000;
+
   private static final Pattern RUNBOOK_ID = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]{0,199}");
   private static final Logger log = LoggerFactory.getLogger(RunService.class);
 
@@ -217,13 +225,6 @@ public class RunService {
   }
 
   /**
-   * Job type of the step that starts a platform's cutover: from there on a cancel is a rollback.
-   */
-  public static final String CUTOVER_START = "upshift.compose.stop";
-
-  static final int MAX_REASON = 2000;
-
-  /**
    * Cancels an active run. Before its cutover (no {@value #CUTOVER_START} step started) the engine
    * instance is cancelled and nothing else is undone: nothing on the platform changed yet, and a
    * restore rehearsal removes its scratch containers itself. The run ends {@code cancelled} with
@@ -275,27 +276,32 @@ public class RunService {
   }
 
   private RunView cancelBeforeCutover(RunView run, String reason, String actor) {
+    if (run.processInstanceKey() == null) {
+      // Created a moment ago and not yet on the engine: cancelling now could miss the instance.
+      throw new RunConflictException(
+          "Run starting",
+          "Run " + run.id() + " is being started on the engine; try again in a moment",
+          run.id());
+    }
     String note = "";
-    if (run.processInstanceKey() != null) {
-      try {
-        client.newCancelInstanceCommand(run.processInstanceKey()).send().join();
-      } catch (RuntimeException e) {
-        if (!notFound(e)) {
-          throw new EngineCommandFailedException(
-              run.id(),
-              "The engine did not cancel run "
-                  + run.id()
-                  + " (instance "
-                  + run.processInstanceKey()
-                  + "): "
-                  + e.getMessage()
-                  + ". Nothing was changed; try again.",
-              e);
-        }
-        // Gone from the engine: it ended just now (the end listener records how), or the engine
-        // lost it. Only an instance the journal still calls active is recorded as cancelled.
-        note = " (the engine no longer had instance " + run.processInstanceKey() + ")";
+    try {
+      client.newCancelInstanceCommand(run.processInstanceKey()).send().join();
+    } catch (RuntimeException e) {
+      if (!notFound(e)) {
+        throw new EngineCommandFailedException(
+            run.id(),
+            "The engine did not cancel run "
+                + run.id()
+                + " (instance "
+                + run.processInstanceKey()
+                + "): "
+                + e.getMessage()
+                + ". Nothing was changed; try again.",
+            e);
       }
+      // Gone from the engine: it ended just now (the end listener records how), or the engine
+      // lost it. Only an instance the journal still calls active is recorded as cancelled.
+      note = " (the engine no longer had instance " + run.processInstanceKey() + ")";
     }
     Instant now = clock.instant();
     RunView after = journal.find(run.id()).orElseThrow();
@@ -325,12 +331,7 @@ public class RunService {
     audit.record(actor, "run.cancel", run.id(), reason + note + warning);
     log.info("Run {} cancelled by {}: {}{}", run.id(), who(actor), reason, note);
     events.publishEvent(
-        new RunEnded(
-            run.id(),
-            run.processInstanceKey() == null ? -1 : run.processInstanceKey(),
-            RunState.CANCELLED,
-            now,
-            true));
+        new RunEnded(run.id(), run.processInstanceKey(), RunState.CANCELLED, now, true));
     return cancelled;
   }
 
