@@ -34,7 +34,8 @@ final class CommandLine {
           "--var-json",
           "--timeout",
           "--interval",
-          "--comment");
+          "--comment",
+          "--reason");
   private static final Set<String> FLAGS = Set.of("--json", "--wait", "--help");
   private static final Set<String> REPEATABLE = Set.of("--var", "--var-json");
 

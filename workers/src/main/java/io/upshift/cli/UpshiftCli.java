@@ -45,6 +45,8 @@ public final class UpshiftCli {
           + " [--var-json key=JSON ...] [--wait] [--timeout D] [--interval D] [--json]";
   private static final String RUNS_WAIT =
       "upshift cli runs wait ID [--timeout D] [--interval D] [--json]";
+  private static final String RUNS_CANCEL = "upshift cli runs cancel ID --reason TEXT [--json]";
+  private static final String RUNS_ABANDON = "upshift cli runs abandon ID --reason TEXT [--json]";
   private static final String APPROVALS_LIST =
       "upshift cli approvals list [--state S] [--run ID] [--json]";
   private static final String APPROVALS_SHOW = "upshift cli approvals show ID [--json]";
@@ -112,7 +114,9 @@ public final class UpshiftCli {
             case "show" -> runsShow(line);
             case "start" -> runsStart(line);
             case "wait" -> runsWait(line);
-            default -> throw unknown("runs", command, "list, show, start, wait");
+            case "cancel" -> runControl(line, "cancel", RUNS_CANCEL);
+            case "abandon" -> runControl(line, "abandon", RUNS_ABANDON);
+            default -> throw unknown("runs", command, "list, show, start, wait, cancel, abandon");
           };
       case "approvals" ->
           switch (command) {
@@ -223,6 +227,44 @@ public final class UpshiftCli {
       }
       out.println(line.flag("--json") ? answer.body() : id);
       err.println("upshift: follow it with: upshift cli runs wait " + id);
+      return Exit.OK;
+    }
+  }
+
+  /**
+   * {@code runs cancel} (an active run, before its cutover) or {@code runs abandon} (an interrupted
+   * run): both need a reason, which goes into the audit trail. A refusal in the run's state (inside
+   * the cutover, not active, platform busy) is a 409: exit 1 with the server's detail.
+   */
+  private Exit runControl(CommandLine line, String action, String usage) {
+    line.allow("runs " + action, "--reason", "--json");
+    String id = runId(line.argument(2, "a run id", usage), "");
+    String reason = line.value("--reason").map(String::strip).orElse("");
+    if (reason.isEmpty()) {
+      throw CliException.usage(
+          "'runs " + action + "' needs --reason TEXT: say why, it goes into the audit trail");
+    }
+    if (reason.length() > MAX_COMMENT) {
+      throw CliException.usage(
+          "--reason has "
+              + reason.length()
+              + " characters; at most "
+              + MAX_COMMENT
+              + " are allowed");
+    }
+    try (ApiClient api = ApiClient.connect(line, env)) {
+      ApiClient.Answer answer =
+          api.post("/api/runs/" + id + "/" + action, Map.of("reason", reason));
+      JsonNode run = answer.json();
+      if (line.flag("--json")) {
+        out.println(answer.body());
+      } else {
+        out.println("Run " + id + " " + Views.text(run, "state"));
+        String outcome = Views.text(run, "outcomeMessage");
+        if (outcome != null) {
+          out.println(outcome);
+        }
+      }
       return Exit.OK;
     }
   }
@@ -437,6 +479,12 @@ public final class UpshiftCli {
               polls (every --interval, default 2s) until the run is no longer active and
               prints its summary; exit 0 if it completed, 1 if it ended otherwise, 5 once
               --timeout is over (the run goes on)
+          %s
+              cancels an active run before its cutover (OPERATOR); inside the cutover the
+              server refuses (exit 1): that would be a rollback
+          %s
+              abandons an interrupted run (lost in a restart of the embedded engine) and
+              frees its platform; prints what to check and restore by hand
 
         Approvals
           %s
@@ -462,6 +510,8 @@ public final class UpshiftCli {
             String.join(", ", RUN_STATES),
             RUNS_SHOW,
             RUNS_WAIT,
+            RUNS_CANCEL,
+            RUNS_ABANDON,
             APPROVALS_LIST,
             "all, " + String.join(", ", APPROVAL_STATES),
             APPROVALS_SHOW,

@@ -14,6 +14,7 @@ import io.upshift.platform.PlatformRegistry;
 import io.upshift.run.FieldError;
 import io.upshift.run.InputChecks;
 import io.upshift.run.InvalidInputException;
+import io.upshift.run.RunConflictException;
 import io.upshift.run.RunService;
 import io.upshift.run.RunState;
 import io.upshift.run.RunView;
@@ -207,6 +208,9 @@ class ConsolePages {
         return "redirect:/runs/" + run.id();
       } catch (InvalidInputException e) {
         errors.addAll(e.errors());
+      } catch (RunConflictException e) {
+        model.addAttribute("conflict", e.getMessage());
+        model.addAttribute("conflictRun", e.runId());
       }
     }
     model.addAttribute("form", form);
@@ -231,7 +235,49 @@ class ConsolePages {
     model.addAttribute("approvals", picture.approvals().stream().map(this::withEvidence).toList());
     model.addAttribute("backups", backups.list(Optional.of(id), 20));
     model.addAttribute("ended", !RunState.ACTIVE.wire().equals(picture.run().state()));
+    model.addAttribute(
+        "inCutover",
+        picture.run().steps().stream().anyMatch(s -> RunService.CUTOVER_START.equals(s.jobType())));
     return "console/run";
+  }
+
+  /** Cancels an active run before its cutover; the reason is required and audited. */
+  @PostMapping("/runs/{id}/cancel")
+  String cancelRun(
+      @PathVariable String id,
+      @RequestParam(required = false) String reason,
+      Principal principal,
+      RedirectAttributes flash) {
+    InputChecks.requireRunId("id", id);
+    try {
+      runs.cancel(id, reason, principal.getName());
+      flash.addFlashAttribute("notice", "Run " + id + " cancelled.");
+    } catch (RunConflictException | RunService.EngineCommandFailedException e) {
+      flash.addFlashAttribute("error", e.getMessage());
+    } catch (InvalidInputException e) {
+      flash.addFlashAttribute("error", describe(e));
+    }
+    return "redirect:/runs/" + id;
+  }
+
+  /** Abandons an interrupted run, releasing its platform; the reason is required and audited. */
+  @PostMapping("/runs/{id}/abandon")
+  String abandonRun(
+      @PathVariable String id,
+      @RequestParam(required = false) String reason,
+      Principal principal,
+      RedirectAttributes flash) {
+    InputChecks.requireRunId("id", id);
+    try {
+      runs.abandon(id, reason, principal.getName());
+      flash.addFlashAttribute(
+          "notice", "Run " + id + " abandoned; its platform is free. See the outcome below.");
+    } catch (RunConflictException e) {
+      flash.addFlashAttribute("error", e.getMessage());
+    } catch (InvalidInputException e) {
+      flash.addFlashAttribute("error", describe(e));
+    }
+    return "redirect:/runs/" + id;
   }
 
   /** The runbook's BPMN XML, for the diagram viewer on the run page. */

@@ -91,6 +91,23 @@ public record RunPicture(
                 + " its migrations had started. Hops that finished before it stay. The outcome"
                 + " says what was discarded and where it is kept.");
       }
+      if (RunState.INTERRUPTED.wire().equals(state) || RunState.ABANDONED.wire().equals(state)) {
+        return reached
+            ? new Safety(
+                "danger",
+                "Interrupted inside the cutover",
+                "Upshift restarted with the embedded engine and lost this run after \""
+                    + ponr
+                    + "\": the platform may be stopped, half migrated or on the new release, and"
+                    + " nothing rolled it back. Check it and restore by hand if needed"
+                    + " (docs/operations.md, \"Restoring by hand\").")
+            : new Safety(
+                "safe",
+                "Interrupted before the point of no return",
+                "Upshift restarted with the embedded engine and lost this run before \""
+                    + ponr
+                    + "\": nothing on the platform changed.");
+      }
       if ("FailedNothingChanged".equals(run.currentElement())) {
         return new Safety(
             reached ? "manual" : "safe",

@@ -34,10 +34,13 @@ public class UpshiftMetrics {
 
   /**
    * Values of the {@code outcome} tag of the run meters: how a run can end. The run end listener
-   * passes the run's journal state; {@link #runbooksDeployed} registers every one at zero.
+   * passes the run's journal state, a cancel {@code cancelled}, the start-up marking of runs the
+   * embedded engine lost {@code interrupted}; {@link #runbooksDeployed} registers every one at
+   * zero.
    */
   public static final List<String> RUN_OUTCOMES =
-      List.of("completed", "failed", "rolled_back", "rejected", "expired");
+      List.of(
+          "completed", "failed", "rolled_back", "rejected", "expired", "cancelled", "interrupted");
 
   /** How a worker invocation ended; the {@code outcome} tag of {@code upshift.step.duration}. */
   public enum StepOutcome {
@@ -140,6 +143,14 @@ public class UpshiftMetrics {
         .serviceLevelObjectives(RUN_BUCKETS)
         .register(registry)
         .record(took);
+  }
+
+  /**
+   * A run of {@code runbook} was lost with the embedded engine's state in a restart. Counted in
+   * {@code upshift.runs.finished} only: when it really stopped is unknown, so no duration.
+   */
+  public void runInterrupted(String runbook) {
+    runsFinished(runbook, "interrupted").increment();
   }
 
   /** One worker invocation of {@code jobType} ended (every worker goes through the job steps). */

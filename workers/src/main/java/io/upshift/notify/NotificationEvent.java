@@ -19,7 +19,9 @@ enum NotificationEvent {
   RUN_FAILED("run.failed"),
   RUN_ROLLED_BACK("run.rolled-back"),
   RUN_REJECTED("run.rejected"),
-  RUN_EXPIRED("run.expired");
+  RUN_EXPIRED("run.expired"),
+  /** An operator cancelled the run before its cutover. */
+  RUN_CANCELLED("run.cancelled");
 
   /** Subscription to every run end, whatever the outcome. */
   static final String RUN_FINISHED = "run.finished";
@@ -55,7 +57,11 @@ enum NotificationEvent {
       case ROLLED_BACK -> RUN_ROLLED_BACK;
       case REJECTED -> RUN_REJECTED;
       case EXPIRED -> RUN_EXPIRED;
+      case CANCELLED -> RUN_CANCELLED;
       case ACTIVE -> throw new IllegalArgumentException("an active run has not ended");
+      // Marked at start-up, before the notifier runs, and by an operator's abandon: no end event.
+      case INTERRUPTED, ABANDONED ->
+          throw new IllegalArgumentException("no end event is published for " + state.wire());
     };
   }
 

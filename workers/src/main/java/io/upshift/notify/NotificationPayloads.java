@@ -119,6 +119,7 @@ final class NotificationPayloads {
       case RUN_ROLLED_BACK -> ended(text, run, "failed and was rolled back");
       case RUN_REJECTED -> ended(text, run, "was rejected");
       case RUN_EXPIRED -> ended(text, run, "expired without a decision");
+      case RUN_CANCELLED -> ended(text, run, "was cancelled before its cutover");
     }
     return text.toString();
   }

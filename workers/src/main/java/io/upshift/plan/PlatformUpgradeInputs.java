@@ -1,22 +1,36 @@
 package io.upshift.plan;
 
+import io.upshift.platform.DescriptorException;
 import io.upshift.platform.PlatformRegistry;
+import io.upshift.platform.Release;
 import io.upshift.platform.Version;
 import io.upshift.run.FieldError;
 import io.upshift.run.RunbookInputValidator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.springframework.stereotype.Component;
 
-/** Start variables of {@code platform-upgrade}: a registered platform and a target version. */
+/**
+ * Start variables of {@code platform-upgrade}: a registered platform and a target version that is
+ * one of its releases (read from its repository's tags, one fetch), with the right types. The
+ * platform is also the run's lock: one upgrade per platform.
+ */
 @Component
 class PlatformUpgradeInputs implements RunbookInputValidator {
 
   private final PlatformRegistry registry;
+  private final UpgradePlanner planner;
 
-  PlatformUpgradeInputs(PlatformRegistry registry) {
+  PlatformUpgradeInputs(PlatformRegistry registry, UpgradePlanner planner) {
     this.registry = registry;
+    this.planner = planner;
+  }
+
+  @Override
+  public Optional<String> platform(Map<String, Object> variables) {
+    return variables.get("platform") instanceof String name ? Optional.of(name) : Optional.empty();
   }
 
   @Override
@@ -28,14 +42,25 @@ class PlatformUpgradeInputs implements RunbookInputValidator {
   public List<FieldError> validate(Map<String, Object> variables) {
     List<FieldError> errors = new ArrayList<>();
     Object platform = variables.get("platform");
-    if (!(platform instanceof String name) || registry.find(name).isEmpty()) {
-      errors.add(new FieldError("platform", "must be a registered platform: " + registry.names()));
+    boolean registered = platform instanceof String name && registry.find(name).isPresent();
+    if (!registered) {
+      errors.add(
+          new FieldError(
+              "platform",
+              (platform == null || platform instanceof String
+                      ? "must be a registered platform: "
+                      : "must be a string naming a registered platform: ")
+                  + registry.names()));
     }
     Object target = variables.get("targetVersion");
     if (!(target instanceof String version) || !Version.isVersion(version)) {
       errors.add(
           new FieldError(
-              "targetVersion", "is required: a release version like 1.2.0 or 1.2.0-label"));
+              "targetVersion",
+              (target != null && !(target instanceof String) ? "must be a string; " : "")
+                  + "is required: a release version like 1.2.0 or 1.2.0-label"));
+    } else if (registered) {
+      releaseError((String) platform, version).ifPresent(errors::add);
     }
     Object stones = variables.get("allowSteppingStones");
     if (stones != null && !(stones instanceof Boolean)) {
@@ -50,6 +75,37 @@ class PlatformUpgradeInputs implements RunbookInputValidator {
       }
     }
     return errors;
+  }
+
+  /** Refuses a target that is no release of the platform, listing the releases there are. */
+  private Optional<FieldError> releaseError(String platform, String version) {
+    List<Release> releases;
+    try {
+      releases = planner.releases(platform);
+    } catch (DescriptorException e) {
+      return Optional.of(
+          new FieldError(
+              "targetVersion",
+              "cannot be checked: the releases of "
+                  + platform
+                  + " are unreadable: "
+                  + e.getMessage()));
+    }
+    Version wanted = Version.parse(version);
+    if (releases.stream().anyMatch(r -> r.version().equals(wanted))) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new FieldError(
+            "targetVersion",
+            "'"
+                + version
+                + "' is not a release of "
+                + platform
+                + "; releases: "
+                + (releases.isEmpty()
+                    ? "(none: the repository has no version tags)"
+                    : String.join(", ", releases.stream().map(Release::tag).toList()))));
   }
 
   private static boolean validDuration(Object value) {

@@ -54,6 +54,25 @@ public class UpgradePlanner {
     this.repositories = dataDir.resolve("repositories");
   }
 
+  /**
+   * The releases (version tags) of a registered platform's repository, oldest first: one fetch of
+   * Upshift's mirror, no descriptor read. For checking a start request.
+   */
+  public List<Release> releases(String platform) {
+    PlatformRegistry.Registration registration =
+        registry
+            .find(platform)
+            .orElseThrow(
+                () ->
+                    new DescriptorException(
+                        "Unknown platform '" + platform + "'; registered: " + registry.names()));
+    try (ReleaseRepository repository =
+        ReleaseRepository.open(
+            registration.repository(), repositories.resolve(platform + ".git"))) {
+      return repository.releases();
+    }
+  }
+
   public UpgradePlan plan(String platform, String target, boolean allowSteppingStones) {
     PlatformRegistry.Registration registration =
         registry

@@ -5,7 +5,6 @@ import io.camunda.client.api.response.ActivatedJob;
 import io.upshift.rollback.CutoverLog;
 import io.upshift.run.JobSteps;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.util.Map;
 import org.springframework.stereotype.Component;
@@ -42,7 +41,7 @@ public class RecordVersionWorker {
           InstalledPlatform installed = platforms.installed(target.platform());
           String version = installed.descriptor().platform().version();
           try (Connection c =
-              DriverManager.getConnection(
+              PlatformConnections.open(
                   installed.jdbcUrl(), installed.databaseUser(), installed.databasePassword())) {
             c.createStatement()
                 .execute(

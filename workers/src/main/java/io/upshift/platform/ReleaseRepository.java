@@ -10,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.lib.Constants;
@@ -31,6 +33,15 @@ public class ReleaseRepository implements AutoCloseable {
   private static final List<RefSpec> MIRROR =
       List.of(new RefSpec("+refs/heads/*:refs/heads/*"), new RefSpec("+refs/tags/*:refs/tags/*"));
 
+  /**
+   * Seconds a fetch may wait on the remote (connect and each read) before it fails: an unreachable
+   * repository fails a plan or a start request with a message instead of hanging it.
+   */
+  static final int TRANSPORT_TIMEOUT_SECONDS = 60;
+
+  /** One fetch at a time per mirror: concurrent fetches into one bare repository race on locks. */
+  private static final ConcurrentMap<Path, Object> FETCHING = new ConcurrentHashMap<>();
+
   private final String url;
   private final Git mirror;
 
@@ -41,8 +52,15 @@ public class ReleaseRepository implements AutoCloseable {
 
   /** Opens (cloning on first use) the mirror of {@code url} in {@code cacheDir} and fetches. */
   public static ReleaseRepository open(String url, Path cacheDir) {
+    Object guard = FETCHING.computeIfAbsent(cacheDir.toAbsolutePath().normalize(), p -> p);
+    synchronized (guard) {
+      return openAndFetch(url, cacheDir);
+    }
+  }
+
+  private static ReleaseRepository openAndFetch(String url, Path cacheDir) {
+    Git git = null;
     try {
-      Git git;
       if (Files.isDirectory(cacheDir.resolve("objects"))) {
         git = Git.open(cacheDir.toFile());
       } else {
@@ -50,9 +68,17 @@ public class ReleaseRepository implements AutoCloseable {
         git = Git.init().setBare(true).setDirectory(cacheDir.toFile()).call();
       }
       // Forced: a moved tag must be seen (the plan hash then changes), never silently kept.
-      git.fetch().setRemote(url).setRefSpecs(MIRROR).setRemoveDeletedRefs(true).call();
+      git.fetch()
+          .setRemote(url)
+          .setRefSpecs(MIRROR)
+          .setRemoveDeletedRefs(true)
+          .setTimeout(TRANSPORT_TIMEOUT_SECONDS)
+          .call();
       return new ReleaseRepository(url, git);
     } catch (IOException | GitAPIException e) {
+      if (git != null) {
+        git.close();
+      }
       throw new DescriptorException(
           "Cannot read the platform repository " + url + ": " + e.getMessage(), e);
     }
@@ -165,6 +191,7 @@ public class ReleaseRepository implements AutoCloseable {
         work.fetch()
             .setRemote(mirror.getRepository().getDirectory().toURI().toString())
             .setRefSpecs(new RefSpec("+refs/tags/*:refs/tags/*"))
+            .setTimeout(TRANSPORT_TIMEOUT_SECONDS)
             .call();
         work.checkout().setName(release.commit()).setForced(true).call();
       }

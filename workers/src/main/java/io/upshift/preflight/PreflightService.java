@@ -9,6 +9,7 @@ import io.upshift.config.EnvMigration;
 import io.upshift.migration.FlywayMigrator;
 import io.upshift.plan.UpgradePlan;
 import io.upshift.platform.InstalledPlatform;
+import io.upshift.platform.PlatformConnections;
 import io.upshift.platform.PlatformDescriptor;
 import io.upshift.platform.PlatformRegistry;
 import io.upshift.platform.Release;
@@ -24,7 +25,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -97,7 +97,7 @@ public class PreflightService {
 
     long databaseBytes = -1;
     try (Connection c =
-            DriverManager.getConnection(
+            PlatformConnections.open(
                 installed.jdbcUrl(), installed.databaseUser(), installed.databasePassword());
         ResultSet rs =
             c.createStatement().executeQuery("SELECT pg_database_size(current_database())")) {

@@ -32,6 +32,26 @@ class ApiProblemHandler extends ResponseEntityExceptionHandler {
     return problem;
   }
 
+  @ExceptionHandler(RunConflictException.class)
+  ProblemDetail conflict(RunConflictException e) {
+    ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.CONFLICT, e.getMessage());
+    problem.setTitle(e.title());
+    problem.setProperty("runId", e.runId());
+    if (e instanceof PlatformBusyException busy) {
+      problem.setProperty("platform", busy.platform());
+    }
+    return problem;
+  }
+
+  @ExceptionHandler(RunService.EngineCommandFailedException.class)
+  ProblemDetail engineCommandFailed(RunService.EngineCommandFailedException e) {
+    ProblemDetail problem =
+        ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE, e.getMessage());
+    problem.setTitle("Engine unavailable");
+    problem.setProperty("runId", e.runId());
+    return problem;
+  }
+
   @Override
   protected ResponseEntity<Object> handleHttpMessageNotReadable(
       HttpMessageNotReadableException e,

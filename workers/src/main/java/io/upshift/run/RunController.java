@@ -40,6 +40,33 @@ class RunController {
             () -> new ResponseStatusException(HttpStatus.NOT_FOUND, "No run with id " + id));
   }
 
+  /**
+   * Cancels an active run before its cutover (409 inside it, or when the run is not active).
+   *
+   * @param request the reason, required; it goes into the audit trail and the run's outcome
+   */
+  @PostMapping("/{id}/cancel")
+  RunView cancel(@PathVariable String id, @RequestBody ReasonRequest request, Principal principal) {
+    return runs.cancel(id, request.reason(), principal == null ? null : principal.getName());
+  }
+
+  /**
+   * Abandons an interrupted run (the embedded engine lost it in a restart) and releases its
+   * platform; the outcome message says what to check and restore by hand.
+   */
+  @PostMapping("/{id}/abandon")
+  RunView abandon(
+      @PathVariable String id, @RequestBody ReasonRequest request, Principal principal) {
+    return runs.abandon(id, request.reason(), principal == null ? null : principal.getName());
+  }
+
+  /**
+   * The body of a cancel or abandon.
+   *
+   * @param reason why, at most 2000 characters; audited
+   */
+  record ReasonRequest(String reason) {}
+
   /** The newest runs first; {@code state} and {@code runbook} narrow the list. */
   @GetMapping
   List<RunView> recent(

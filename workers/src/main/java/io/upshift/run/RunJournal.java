@@ -80,12 +80,101 @@ public class RunJournal implements RunBacklog {
    * @return true when this call ended the run, false when it had ended already (or is unknown)
    */
   boolean ended(String runId, RunState state, String message, String elementId, Instant at) {
-    return jdbc.sql(
-                "UPDATE run SET state = ?, outcome_message = ?, current_element = ?, ended_at = ?,"
-                    + " incident = NULL WHERE id = ? AND state = 'active'")
-            .params(state.wire(), clip(message), elementId, ts(at), runId)
-            .update()
-        == 1;
+    boolean first =
+        jdbc.sql(
+                    "UPDATE run SET state = ?, outcome_message = ?, current_element = ?,"
+                        + " ended_at = ?, incident = NULL WHERE id = ? AND state = 'active'")
+                .params(state.wire(), clip(message), elementId, ts(at), runId)
+                .update()
+            == 1;
+    if (first) {
+      releasePlatform(runId);
+    }
+    return first;
+  }
+
+  /**
+   * Marks every active run {@code interrupted}: the embedded engine restarted and lost them. The
+   * outcome message names the last step each completed. Their platform locks stay held.
+   *
+   * @return the runs marked, as they are now
+   */
+  List<RunView> interruptActive(Instant at) {
+    List<RunView> marked = new java.util.ArrayList<>();
+    List<String> ids =
+        jdbc.sql("SELECT id FROM run WHERE state = 'active' ORDER BY started_at")
+            .query(String.class)
+            .list();
+    for (String id : ids) {
+      RunView run = find(id).orElseThrow();
+      String message = interruptionMessage(run, at);
+      int changed =
+          jdbc.sql(
+                  "UPDATE run SET state = ?, outcome_message = ?, ended_at = ?"
+                      + " WHERE id = ? AND state = 'active'")
+              .params(RunState.INTERRUPTED.wire(), clip(message), ts(at), id)
+              .update();
+      if (changed == 1) {
+        find(id).ifPresent(marked::add);
+      }
+    }
+    return marked;
+  }
+
+  private static String interruptionMessage(RunView run, Instant at) {
+    RunView.Step lastDone = null;
+    RunView.Step open = null;
+    for (RunView.Step step : run.steps()) {
+      if ("completed".equals(step.state())) {
+        lastDone = step;
+      }
+      if ("started".equals(step.state())) {
+        open = step;
+      }
+    }
+    StringBuilder text =
+        new StringBuilder(
+            "Interrupted: Upshift restarted at "
+                + at
+                + " with the embedded engine, which keeps no state, so this run can never"
+                + " continue. Last completed step: ");
+    text.append(
+        lastDone == null
+            ? "none"
+            : lastDone.elementId() + " (" + lastDone.jobType() + ", " + lastDone.endedAt() + ")");
+    if (open != null) {
+      text.append("; in progress when Upshift stopped: ")
+          .append(open.elementId())
+          .append(" (")
+          .append(open.jobType())
+          .append(')');
+    }
+    text.append(". Look at the platform, then abandon the run to release it.");
+    return text.toString();
+  }
+
+  /**
+   * An operator abandoned an interrupted run: it releases its platform.
+   *
+   * @return false when the run is not (or no longer) interrupted
+   */
+  boolean abandonInterrupted(String runId, String message) {
+    boolean changed =
+        jdbc.sql(
+                    "UPDATE run SET state = ?, outcome_message = ? WHERE id = ?"
+                        + " AND state = 'interrupted'")
+                .params(RunState.ABANDONED.wire(), clip(message), runId)
+                .update()
+            == 1;
+    if (changed) {
+      releasePlatform(runId);
+    }
+    return changed;
+  }
+
+  /** Frees the platform lock the run holds, if any ({@link PlatformLock}). */
+  private void releasePlatform(String runId) {
+    jdbc.sql("DELETE FROM platform_lock WHERE run_id = ?").param(runId).update();
   }
 
   void abandoned(String runId, String message, Instant at) {

@@ -1,6 +1,8 @@
 package io.upshift.run;
 
 import io.camunda.client.CamundaClient;
+import io.camunda.client.api.command.ClientHttpException;
+import io.camunda.client.api.command.ClientStatusException;
 import io.camunda.client.api.response.ProcessInstanceEvent;
 import io.upshift.audit.AuditLog;
 import io.upshift.engine.DeployedRunbooks;
@@ -18,7 +20,11 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionOperations;
+import org.springframework.web.server.ResponseStatusException;
 
 /** Starts runs on the engine and answers what the journal knows about them. */
 @Service
@@ -26,6 +32,14 @@ public class RunService {
 
   /** Variables Upshift sets itself; a caller may not supply them. */
   static final Set<String> RESERVED = Set.of(JobSteps.RUN_ID, "outcome", "outcomeMessage");
+
+  /**
+   * Job type of the step that starts a platform's cutover: from there on a cancel is a rollback.
+   */
+  public static final String CUTOVER_START = "upshift.compose.stop";
+
+  /** The longest reason a cancel or abandon takes (the audit trail keeps 2000 characters). */
+  static final int MAX_REASON = 2000;
 
   private static final Pattern RUNBOOK_ID = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]{0,199}");
   private static final Logger log = LoggerFactory.getLogger(RunService.class);
@@ -37,6 +51,9 @@ public class RunService {
   private final Clock clock;
   private final UpshiftMetrics metrics;
   private final AuditLog audit;
+  private final PlatformLock locks;
+  private final TransactionOperations transactions;
+  private final ApplicationEventPublisher events;
 
   RunService(
       CamundaClient client,
@@ -45,8 +62,14 @@ public class RunService {
       List<RunbookInputValidator> validators,
       Clock clock,
       UpshiftMetrics metrics,
-      AuditLog audit) {
+      AuditLog audit,
+      PlatformLock locks,
+      TransactionOperations transactions,
+      ApplicationEventPublisher events) {
     this.audit = audit;
+    this.locks = locks;
+    this.transactions = transactions;
+    this.events = events;
     this.client = client;
     this.runbooks = runbooks;
     this.journal = journal;
@@ -62,7 +85,20 @@ public class RunService {
     String runId = UUID.randomUUID().toString();
     variables.put(JobSteps.RUN_ID, runId);
     Instant now = clock.instant();
-    journal.created(runId, request.runbook(), version, requestedBy, now);
+    Optional<String> platform =
+        Optional.ofNullable(validators.get(request.runbook()))
+            .flatMap(v -> v.platform(request.variables() == null ? Map.of() : request.variables()));
+    // One transaction: the run and its platform lock exist together or not at all. The lock's
+    // primary key refuses a second run of the platform however close the two starts are.
+    try {
+      transactions.executeWithoutResult(
+          tx -> {
+            journal.created(runId, request.runbook(), version, requestedBy, now);
+            platform.ifPresent(p -> locks.acquire(p, runId, now));
+          });
+    } catch (PlatformLock.Taken taken) {
+      throw locks.busy(taken);
+    }
     ProcessInstanceEvent instance;
     try {
       instance =
@@ -186,6 +222,234 @@ public class RunService {
       throw new InvalidInputException(errors);
     }
     return version.orElseThrow();
+  }
+
+  /**
+   * Cancels an active run. Before its cutover (no {@value #CUTOVER_START} step started) the engine
+   * instance is cancelled and nothing else is undone: nothing on the platform changed yet, and a
+   * restore rehearsal removes its scratch containers itself. The run ends {@code cancelled} with
+   * the reason, its platform lock is released, and the cancel is audited.
+   *
+   * @throws InvalidInputException naming {@code id} or {@code reason}
+   * @throws RunConflictException when the run is not active, or is inside its cutover
+   * @throws ResponseStatusException 404 when there is no such run
+   */
+  public RunView cancel(String runId, String reason, String actor) {
+    String why = checked(runId, reason);
+    RunView run = existing(runId);
+    if (!RunState.ACTIVE.wire().equals(run.state())) {
+      throw new RunConflictException(
+          "Run not active",
+          RunState.INTERRUPTED.wire().equals(run.state())
+              ? "Run "
+                  + runId
+                  + " is interrupted: the engine no longer has it, so there is nothing to cancel."
+                  + " Look at the platform, then abandon it (POST /api/runs/"
+                  + runId
+                  + "/abandon)."
+              : "Run " + runId + " has ended (" + run.state() + "); only active runs are cancelled",
+          runId);
+    }
+    return cutoverStep(run).isPresent()
+        ? cancelInsideCutover(run, cutoverStep(run).orElseThrow(), why, actor)
+        : cancelBeforeCutover(run, why, actor);
+  }
+
+  /**
+   * Cancelling inside the cutover means rolling the platform back, which no runbook path offers
+   * yet. When the platform-upgrade model gets a cancel path (e.g. a message that leads into its
+   * rollback), this is where the run is sent down it.
+   */
+  private RunView cancelInsideCutover(RunView run, RunView.Step stop, String reason, String actor) {
+    throw new RunConflictException(
+        "Inside the cutover",
+        "Run "
+            + run.id()
+            + " is inside its cutover (step "
+            + stop.elementId()
+            + " started at "
+            + stop.startedAt()
+            + "): cancelling it now means rolling the platform back, and Upshift does not offer"
+            + " that yet. Let the run finish or fail (a failure after the stop rolls back"
+            + " automatically), or restore by hand: docs/operations.md, \"Restoring by hand\".",
+        run.id());
+  }
+
+  private RunView cancelBeforeCutover(RunView run, String reason, String actor) {
+    if (run.processInstanceKey() == null) {
+      // Created a moment ago and not yet on the engine: cancelling now could miss the instance.
+      throw new RunConflictException(
+          "Run starting",
+          "Run " + run.id() + " is being started on the engine; try again in a moment",
+          run.id());
+    }
+    String note = "";
+    try {
+      client.newCancelInstanceCommand(run.processInstanceKey()).send().join();
+    } catch (RuntimeException e) {
+      if (!notFound(e)) {
+        throw new EngineCommandFailedException(
+            run.id(),
+            "The engine did not cancel run "
+                + run.id()
+                + " (instance "
+                + run.processInstanceKey()
+                + "): "
+                + e.getMessage()
+                + ". Nothing was changed; try again.",
+            e);
+      }
+      // Gone from the engine: it ended just now (the end listener records how), or the engine
+      // lost it. Only an instance the journal still calls active is recorded as cancelled.
+      note = " (the engine no longer had instance " + run.processInstanceKey() + ")";
+    }
+    Instant now = clock.instant();
+    RunView after = journal.find(run.id()).orElseThrow();
+    String warning =
+        cutoverStep(after)
+            .map(
+                stop ->
+                    " Warning: step "
+                        + stop.elementId()
+                        + " started while the run was being cancelled; the platform's services"
+                        + " may be stopped: check it (docs/operations.md, \"Restoring by hand\").")
+            .orElse("");
+    String message =
+        "Cancelled by " + who(actor) + " before the cutover: " + reason + note + "." + warning;
+    if (!journal.ended(run.id(), RunState.CANCELLED, message, run.currentElement(), now)) {
+      RunView ended = journal.find(run.id()).orElseThrow();
+      throw new RunConflictException(
+          "Run not active",
+          "Run " + run.id() + " ended " + ended.state() + " before it could be cancelled",
+          run.id());
+    }
+    RunView cancelled = journal.find(run.id()).orElseThrow();
+    metrics.runFinished(
+        cancelled.runbook(),
+        RunState.CANCELLED.metricTag(),
+        java.time.Duration.between(cancelled.startedAt(), cancelled.endedAt()));
+    audit.record(actor, "run.cancel", run.id(), reason + note + warning);
+    log.info("Run {} cancelled by {}: {}{}", run.id(), who(actor), reason, note);
+    events.publishEvent(
+        new RunEnded(run.id(), run.processInstanceKey(), RunState.CANCELLED, now, true));
+    return cancelled;
+  }
+
+  /**
+   * Abandons an interrupted run (the embedded engine lost it in a restart): after an operator
+   * looked at the platform, the run ends {@code abandoned} and releases its platform lock. The
+   * outcome message says what to check and restore by hand.
+   *
+   * @throws RunConflictException when the run is not interrupted
+   */
+  public RunView abandon(String runId, String reason, String actor) {
+    String why = checked(runId, reason);
+    RunView run = existing(runId);
+    if (!RunState.INTERRUPTED.wire().equals(run.state())) {
+      throw new RunConflictException(
+          "Run not interrupted",
+          "Run "
+              + runId
+              + " is "
+              + run.state()
+              + "; only interrupted runs are abandoned"
+              + (RunState.ACTIVE.wire().equals(run.state()) ? " (cancel an active run)" : ""),
+          runId);
+    }
+    String byHand =
+        cutoverStep(run)
+            .map(
+                stop ->
+                    "It had reached the cutover ("
+                        + stop.elementId()
+                        + " started at "
+                        + stop.startedAt()
+                        + "), so the platform may be stopped, half migrated or on the new"
+                        + " release: check it and restore it by hand if needed, see"
+                        + " docs/operations.md, \"Restoring by hand\" (the run's backups are"
+                        + " listed on its page), or \"Going back after a completed upgrade\" if"
+                        + " its verification had passed.")
+            .orElse(
+                "It was interrupted before the cutover: the platform's services were not"
+                    + " stopped or changed. A restore rehearsal that was running may have left its"
+                    + " scratch database container behind: remove it by hand.");
+    String message =
+        "Abandoned by "
+            + who(actor)
+            + ": "
+            + why
+            + ". "
+            + byHand
+            + " Before: "
+            + (run.outcomeMessage() == null ? "interrupted" : run.outcomeMessage());
+    if (!journal.abandonInterrupted(runId, message)) {
+      throw new RunConflictException(
+          "Run not interrupted", "Run " + runId + " was abandoned meanwhile", runId);
+    }
+    audit.record(actor, "run.abandon", runId, why);
+    log.warn("Run {} abandoned by {}: {}", runId, who(actor), why);
+    return journal.find(runId).orElseThrow();
+  }
+
+  private String checked(String runId, String reason) {
+    List<FieldError> errors = new ArrayList<>();
+    InputChecks.runIdError("id", runId).ifPresent(errors::add);
+    String why = reason == null ? "" : reason.strip();
+    if (why.isEmpty()) {
+      errors.add(new FieldError("reason", "is required: say why; it goes into the audit trail"));
+    } else if (why.length() > MAX_REASON) {
+      errors.add(
+          new FieldError(
+              "reason",
+              "has " + why.length() + " characters; at most " + MAX_REASON + " are allowed"));
+    }
+    if (!errors.isEmpty()) {
+      throw new InvalidInputException(errors);
+    }
+    return why;
+  }
+
+  private RunView existing(String runId) {
+    return journal
+        .find(runId)
+        .orElseThrow(
+            () -> new ResponseStatusException(HttpStatus.NOT_FOUND, "No run with id " + runId));
+  }
+
+  /** The step that started the run's cutover, if one did. */
+  static Optional<RunView.Step> cutoverStep(RunView run) {
+    return run.steps().stream().filter(s -> CUTOVER_START.equals(s.jobType())).findFirst();
+  }
+
+  private static boolean notFound(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof ClientStatusException status
+          && status.getStatusCode() == io.grpc.Status.Code.NOT_FOUND) {
+        return true;
+      }
+      if (t instanceof ClientHttpException http && http.code() == 404) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String who(String actor) {
+    return actor == null || actor.isBlank() ? "anonymous" : actor;
+  }
+
+  /** The engine did not carry out a command for a run (cancel); nothing was changed. */
+  public static class EngineCommandFailedException extends RuntimeException {
+    private final String runId;
+
+    EngineCommandFailedException(String runId, String message, Throwable cause) {
+      super(message, cause);
+      this.runId = runId;
+    }
+
+    public String runId() {
+      return runId;
+    }
   }
 
   /** The request was valid but the engine did not take it; the run is recorded as failed. */

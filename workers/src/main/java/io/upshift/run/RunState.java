@@ -14,7 +14,16 @@ public enum RunState {
   /** An approver rejected the run at an approval task. */
   REJECTED,
   /** An approval task expired before anyone decided. */
-  EXPIRED;
+  EXPIRED,
+  /** An operator cancelled the run before its cutover; the engine instance was cancelled. */
+  CANCELLED,
+  /**
+   * Upshift restarted with the embedded engine, which lost the run: it can never continue. Holds
+   * its platform's lock until an operator abandons it.
+   */
+  INTERRUPTED,
+  /** An operator abandoned an interrupted run after looking at the platform; lock released. */
+  ABANDONED;
 
   public String wire() {
     return name().toLowerCase(Locale.ROOT).replace('_', '-');
@@ -27,6 +36,26 @@ public enum RunState {
 
   /** Outcomes a model may set in the {@code outcome} variable before an end event. */
   static Optional<RunState> outcome(String value) {
-    return Arrays.stream(values()).filter(s -> s != ACTIVE && s.wire().equals(value)).findFirst();
+    return Arrays.stream(values())
+        .filter(RunState::modelOutcome)
+        .filter(s -> s.wire().equals(value))
+        .findFirst();
+  }
+
+  /**
+   * Whether a run enters this state when it ends, once: everything but {@code active} and {@code
+   * abandoned} (which follows {@code interrupted}, so the run had ended already). Each is an
+   * outcome of the run metrics.
+   */
+  public boolean ending() {
+    return this != ACTIVE && this != ABANDONED;
+  }
+
+  /** Whether a model may end a run so; the others are set by Upshift itself. */
+  boolean modelOutcome() {
+    return switch (this) {
+      case COMPLETED, FAILED, ROLLED_BACK, REJECTED, EXPIRED -> true;
+      case ACTIVE, CANCELLED, INTERRUPTED, ABANDONED -> false;
+    };
   }
 }

@@ -1,5 +1,6 @@
 package io.upshift.run;
 
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Instant;
 import java.util.List;
 
@@ -9,7 +10,24 @@ public record RunView(
     String runbook,
     Integer runbookVersion,
     Long processInstanceKey,
-    String state,
+    @Schema(
+            description =
+                "Where the run stands (RunState): active; how it ended: completed, failed,"
+                    + " rolled-back, rejected, expired, cancelled (by an operator, before the"
+                    + " cutover); interrupted (lost in a restart of the embedded engine, still"
+                    + " holds its platform); abandoned (an interrupted run an operator released)",
+            allowableValues = {
+              "active",
+              "completed",
+              "failed",
+              "rolled-back",
+              "rejected",
+              "expired",
+              "cancelled",
+              "interrupted",
+              "abandoned"
+            })
+        String state,
     String currentElement,
     String incident,
     String outcomeMessage,

@@ -2,6 +2,7 @@ package io.upshift.run;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Checks the start variables of one runbook before a run is created, so bad input is answered at
@@ -16,4 +17,12 @@ public interface RunbookInputValidator {
    * Problems found; field paths are relative to the variables object (e.g. {@code checks[0].url}).
    */
   List<FieldError> validate(Map<String, Object> variables);
+
+  /**
+   * The platform a run with these (valid) variables changes, if any. Such a run holds the
+   * platform's lock from its creation to its end: one upgrade per platform.
+   */
+  default Optional<String> platform(Map<String, Object> variables) {
+    return Optional.empty();
+  }
 }

@@ -51,15 +51,16 @@ import org.springframework.security.web.util.matcher.OrRequestMatcher;
  *   <li>{@code /actuator/health/**}, {@code /actuator/info}, {@code /actuator/prometheus}, the
  *       OpenAPI document: open, so load balancers and Prometheus need no credentials;
  *   <li>{@code GET /api/**}: VIEWER (or any role implying it);
- *   <li>{@code POST /api/runs}: OPERATOR;
+ *   <li>{@code POST /api/runs}, {@code POST /api/runs/{id}/cancel}, {@code POST
+ *       /api/runs/{id}/abandon}: OPERATOR;
  *   <li>{@code POST /api/approvals/{id}/decision}: APPROVER (and not the run's requester, which the
  *       approval service checks, since it needs the run);
  *   <li>any other {@code /api} call is denied until a rule here names it.
  * </ul>
  *
  * <p><b>Console</b> (everything else): form login (and OIDC login when a client is registered), a
- * session cookie, and therefore CSRF tokens on every form. Starting a run needs OPERATOR, deciding
- * an approval APPROVER, every page VIEWER.
+ * session cookie, and therefore CSRF tokens on every form. Starting, cancelling and abandoning a
+ * run needs OPERATOR, deciding an approval APPROVER, every page VIEWER.
  */
 @Configuration(proxyBeanMethods = false)
 class SecurityConfiguration {
@@ -134,7 +135,8 @@ class SecurityConfiguration {
                     .permitAll()
                     .requestMatchers("/v3/api-docs/**")
                     .permitAll()
-                    .requestMatchers(HttpMethod.POST, "/api/runs")
+                    .requestMatchers(
+                        HttpMethod.POST, "/api/runs", "/api/runs/*/cancel", "/api/runs/*/abandon")
                     .hasRole(Role.OPERATOR.name())
                     .requestMatchers(HttpMethod.POST, "/api/approvals/*/decision")
                     .hasRole(Role.APPROVER.name())
@@ -174,7 +176,7 @@ class SecurityConfiguration {
                     // Errors forwarded by the servlet container keep their real status.
                     .requestMatchers("/error")
                     .permitAll()
-                    .requestMatchers(HttpMethod.POST, "/runs")
+                    .requestMatchers(HttpMethod.POST, "/runs", "/runs/*/cancel", "/runs/*/abandon")
                     .hasRole(Role.OPERATOR.name())
                     .requestMatchers("/runs/new")
                     .hasRole(Role.OPERATOR.name())

@@ -265,7 +265,16 @@ class UpshiftCliTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"failed", "rolled-back", "rejected", "expired"})
+  @ValueSource(
+      strings = {
+        "failed",
+        "rolled-back",
+        "rejected",
+        "expired",
+        "cancelled",
+        "interrupted",
+        "abandoned"
+      })
   void waitExits1WhenTheRunEndsOtherwiseThanCompleted(String state) {
     routes.put("GET /api/runs/" + RUN_ID, r -> new Reply(200, run(RUN_ID, state, "RolledBack")));
     routes.put("GET /api/approvals", r -> new Reply(200, "[]"));
@@ -321,6 +330,106 @@ class UpshiftCliTest {
     assertThat(result.exit()).isZero();
     assertThat(JSON.readTree(result.out()).get("state").asText()).isEqualTo("completed");
     assertThat(result.err()).contains("started run " + RUN_ID + " (health-check) as operator");
+  }
+
+  @Test
+  void cancelSendsTheReasonAndPrintsTheOutcome() throws IOException {
+    routes.put(
+        "POST /api/runs/" + RUN_ID + "/cancel",
+        r ->
+            new Reply(
+                200,
+                withOutcome(
+                    run(RUN_ID, "cancelled", "BackupDatabases"),
+                    "Cancelled by operator before the cutover: wrong target.")));
+
+    Result result = cli("runs", "cancel", RUN_ID, "--reason", " wrong target ");
+
+    assertThat(result.exit()).isZero();
+    assertThat(result.out())
+        .contains("Run " + RUN_ID + " cancelled")
+        .contains("Cancelled by operator before the cutover: wrong target.");
+    Request sent = requests.getLast();
+    assertThat(sent.method()).isEqualTo("POST");
+    assertThat(sent.contentType()).isEqualTo("application/json");
+    assertThat(sent.json()).isEqualTo(JSON.readTree("{\"reason\": \"wrong target\"}"));
+
+    Result json = cli("runs", "cancel", RUN_ID, "--reason=again", "--json");
+    assertThat(json.exit()).isZero();
+    assertThat(JSON.readTree(json.out()).get("state").asText()).isEqualTo("cancelled");
+  }
+
+  @Test
+  void aCancelInsideTheCutoverIsRefusedWithExit1AndTheServersReason() {
+    routes.put(
+        "POST /api/runs/" + RUN_ID + "/cancel",
+        r ->
+            problem(
+                409,
+                "Inside the cutover",
+                "Run "
+                    + RUN_ID
+                    + " is inside its cutover (step StopApplications started at"
+                    + " 2026-11-22T02:30:48Z): cancelling it now means rolling the platform back",
+                ",\"runId\": \"" + RUN_ID + "\""));
+
+    Result result = cli("runs", "cancel", RUN_ID, "--reason", "too late");
+
+    assertThat(result.exit()).isEqualTo(1);
+    assertThat(result.err())
+        .contains("refused (409 Inside the cutover): Run " + RUN_ID + " is inside its cutover")
+        .contains("rolling the platform back");
+    assertThat(result.out()).isEmpty();
+  }
+
+  @Test
+  void abandonPrintsTheByHandInstructions() throws IOException {
+    routes.put(
+        "POST /api/runs/" + RUN_ID + "/abandon",
+        r ->
+            new Reply(
+                200,
+                withOutcome(
+                    run(RUN_ID, "abandoned", "StopApplications"),
+                    "Abandoned by operator: checked. It had reached the cutover; see"
+                        + " docs/operations.md, Restoring by hand")));
+
+    Result result = cli("runs", "abandon", RUN_ID, "--reason", "checked");
+
+    assertThat(result.exit()).isZero();
+    assertThat(result.out()).contains("Run " + RUN_ID + " abandoned").contains("Restoring by hand");
+    assertThat(requests.getLast().uri()).isEqualTo("/api/runs/" + RUN_ID + "/abandon");
+    assertThat(requests.getLast().json().get("reason").asText()).isEqualTo("checked");
+  }
+
+  @Test
+  void aStartOnABusyPlatformExits1NamingTheRunThatHoldsIt() {
+    routes.put(
+        "POST /api/runs",
+        r ->
+            problem(
+                409,
+                "Platform busy",
+                "Platform 'demo' has an active run "
+                    + OTHER_RUN_ID
+                    + ": wait for it to end, or cancel it before starting another upgrade of it",
+                ",\"runId\": \"" + OTHER_RUN_ID + "\", \"platform\": \"demo\""));
+
+    Result result =
+        cli(
+            "runs",
+            "start",
+            "--runbook",
+            "platform-upgrade",
+            "--platform",
+            "demo",
+            "--target",
+            "1.1.0");
+
+    assertThat(result.exit()).isEqualTo(1);
+    assertThat(result.err())
+        .contains("refused (409 Platform busy): Platform 'demo' has an active run " + OTHER_RUN_ID);
+    assertThat(result.out()).isEmpty();
   }
 
   // --- approvals ----------------------------------------------------------------------------
@@ -564,7 +673,8 @@ class UpshiftCliTest {
         bad("--timeout '0s' must be longer than zero", "runs", "wait", RUN_ID, "--timeout", "0s"),
         bad("--timeout needs a value", "runs", "wait", RUN_ID, "--timeout"),
         bad(
-            "--state 'done' is not one of active, completed, failed, rolled-back, rejected, expired",
+            "--state 'done' is not one of active, completed, failed, rolled-back, rejected, expired,"
+                + " cancelled, interrupted, abandoned",
             "runs",
             "list",
             "--state",
@@ -597,7 +707,29 @@ class UpshiftCliTest {
             "7",
             "--comment",
             "x".repeat(2001)),
-        bad("unknown command 'runs bogus'; one of list, show, start, wait", "runs", "bogus"),
+        bad(
+            "unknown command 'runs bogus'; one of list, show, start, wait, cancel, abandon",
+            "runs",
+            "bogus"),
+        bad("'runs cancel' needs --reason TEXT", "runs", "cancel", RUN_ID),
+        bad("'runs cancel' needs --reason TEXT", "runs", "cancel", RUN_ID, "--reason", "  "),
+        bad("'runs abandon' needs --reason TEXT", "runs", "abandon", RUN_ID),
+        bad("'runs cancel' needs a run id", "runs", "cancel", "--reason", "x"),
+        bad("'7' is not a run id: a UUID", "runs", "cancel", "7", "--reason", "x"),
+        bad(
+            "--reason has 2001 characters; at most 2000",
+            "runs",
+            "abandon",
+            RUN_ID,
+            "--reason",
+            "x".repeat(2001)),
+        bad(
+            "--comment does not apply to 'runs cancel'",
+            "runs",
+            "cancel",
+            RUN_ID,
+            "--comment",
+            "x"),
         bad("'approvals' needs a command; one of list, show, approve, reject", "approvals"),
         bad("unknown command 'deploy'; one of runs, approvals, help", "deploy"),
         bad(
@@ -731,6 +863,10 @@ class UpshiftCliTest {
             "durationMs": 20000}]}
         """
         .formatted(id, state, element);
+  }
+
+  static String withOutcome(String run, String outcome) {
+    return run.replace("Upgraded demo from 1.0.0 to 1.1.0", outcome);
   }
 
   static String task(long id, String state, String decidedBy) {

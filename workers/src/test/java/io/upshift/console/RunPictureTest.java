@@ -115,6 +115,29 @@ class RunPictureTest {
   }
 
   @Test
+  void anInterruptedRunSaysWhetherThePlatformMayBeHalfUpgraded() {
+    RunPicture before =
+        RunPicture.of(
+            run("interrupted", "Interrupted: ...", "RehearseRestore", steps("PlanUpgrade")),
+            UPGRADE,
+            List.of());
+    assertThat(before.safety().level()).isEqualTo("safe");
+    assertThat(before.safety().title()).isEqualTo("Interrupted before the point of no return");
+
+    RunPicture inside =
+        RunPicture.of(
+            run("interrupted", "Interrupted: ...", "ApplyMigrations", steps("StopApplications")),
+            UPGRADE,
+            List.of());
+    assertThat(inside.safety().level()).isEqualTo("danger");
+    assertThat(inside.safety().detail()).contains("Restoring by hand");
+    assertThat(level(run("abandoned", "x", "ApplyMigrations", steps("StopApplications"))))
+        .isEqualTo("danger");
+    assertThat(level(run("cancelled", "x", "RehearseRestore", steps("PlanUpgrade"))))
+        .isEqualTo("safe");
+  }
+
+  @Test
   void aRunbookWithoutAPointOfNoReturnSaysSo() {
     RunPicture picture =
         RunPicture.of(run("completed", "ok", "AllHealthy", steps()), null, List.of());

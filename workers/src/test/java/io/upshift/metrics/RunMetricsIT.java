@@ -100,7 +100,8 @@ class RunMetricsIT {
     assertThat(scrape.value("upshift_runs_started_total", "runbook", RUNBOOK)).isEqualTo(2);
     assertThat(finished("completed")).isEqualTo(1);
     assertThat(finished("failed")).isEqualTo(1);
-    for (String outcome : List.of("rolled_back", "rejected", "expired")) {
+    for (String outcome :
+        List.of("rolled_back", "rejected", "expired", "cancelled", "interrupted")) {
       assertThat(finished(outcome)).as("registered at zero: " + outcome).isZero();
     }
   }

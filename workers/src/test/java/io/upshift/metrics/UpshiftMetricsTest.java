@@ -321,6 +321,19 @@ class UpshiftMetricsTest {
                     .contains("`" + name + "`"));
   }
 
+  @Test
+  void everyRunOutcomeIsDocumentedInTheOperationsGuide() throws IOException {
+    String outcomes =
+        Files.readString(OPERATIONS_GUIDE)
+            .lines()
+            .filter(line -> line.startsWith("| `outcome` |"))
+            .findFirst()
+            .orElseThrow();
+
+    assertThat(UpshiftMetrics.RUN_OUTCOMES)
+        .allSatisfy(outcome -> assertThat(outcomes).contains("`" + outcome + "`"));
+  }
+
   private double counter(String name, String... tags) {
     Counter counter = registry.get(name).tags(tags).counter();
     return counter.count();

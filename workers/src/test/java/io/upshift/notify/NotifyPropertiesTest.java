@@ -46,7 +46,8 @@ class NotifyPropertiesTest {
                       "run.failed",
                       "run.rolled-back",
                       "run.rejected",
-                      "run.expired");
+                      "run.expired",
+                      "run.cancelled");
             });
   }
 
@@ -99,13 +100,19 @@ class NotifyPropertiesTest {
         .containsExactly("all", "bad-only", "runs");
     assertThat(properties.webhooks().get(2).subscribedEvents())
         .containsExactly(
-            "run.completed", "run.failed", "run.rolled-back", "run.rejected", "run.expired");
+            "run.completed",
+            "run.failed",
+            "run.rolled-back",
+            "run.rejected",
+            "run.expired",
+            "run.cancelled");
   }
 
   @Test
   void everyWayARunEndsHasAnEventNamedAfterItsState() {
+    // Interrupted runs are marked at start-up and abandoned by an operator: no end event.
     for (RunState state : RunState.values()) {
-      if (state != RunState.ACTIVE) {
+      if (state.ending() && state != RunState.INTERRUPTED) {
         assertThat(NotificationEvent.runEnded(state).wire()).isEqualTo("run." + state.wire());
       }
     }

@@ -291,6 +291,14 @@ class PlatformUpgradePreparationIT {
       assertThat(files.filter(p -> p.getFileName().toString().contains(run.id())).count())
           .isEqualTo(1);
     }
+
+    // The run waits at its approval and holds the platform (one upgrade per platform): cancel it,
+    // before its cutover, so the other tests can upgrade demo.
+    ResponseEntity<RunView> cancelled =
+        rest.postForEntity(
+            "/api/runs/" + id + "/cancel", Map.of("reason", "test done"), RunView.class);
+    assertThat(cancelled.getStatusCode()).isEqualTo(HttpStatus.OK);
+    assertThat(cancelled.getBody().state()).isEqualTo("cancelled");
   }
 
   private int catalogRows(String runId) {
@@ -361,9 +369,20 @@ class PlatformUpgradePreparationIT {
 
   @Test
   void unknownReleaseAndDowngradeAreRefused() {
-    RunView unknown = startAndAwait(Map.of("platform", "demo", "targetVersion", "9.9.9"));
-    assertThat(unknown.state()).isEqualTo("failed");
-    assertThat(unknown.outcomeMessage()).contains("no release 9.9.9").contains("1.2.0");
+    // An unknown target is refused at the edge, listing the releases; no run is created.
+    ResponseEntity<Map> unknown =
+        rest.postForEntity(
+            "/api/runs",
+            Map.of(
+                "runbook",
+                "platform-upgrade",
+                "variables",
+                Map.of("platform", "demo", "targetVersion", "9.9.9")),
+            Map.class);
+    assertThat(unknown.getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
+    assertThat(unknown.getBody().get("detail").toString())
+        .contains("variables.targetVersion: '9.9.9' is not a release of demo; releases: 1.0.0")
+        .contains("1.2.0");
 
     assertThatThrownBy(() -> planner.plan("demo", "1.0.0", true))
         .isInstanceOf(PlanRefusedException.class)
