@@ -181,7 +181,7 @@ public class BackupService {
 
   static String walPosition(InstalledPlatform installed) {
     try (var c =
-            java.sql.DriverManager.getConnection(
+            io.upshift.platform.PlatformConnections.open(
                 installed.jdbcUrl(), installed.databaseUser(), installed.databasePassword());
         var rs = c.createStatement().executeQuery("SELECT pg_current_wal_lsn()::text")) {
       rs.next();

@@ -22,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -291,7 +290,9 @@ public class RehearsalService {
     long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
     SQLException last = null;
     while (System.nanoTime() < deadline) {
-      try (Connection c = DriverManager.getConnection(url, user, password)) {
+      try (Connection c =
+          io.upshift.platform.PlatformConnections.open(
+              url, user, password, Duration.ofSeconds(5))) {
         return;
       } catch (SQLException e) {
         last = e;
@@ -338,7 +339,7 @@ public class RehearsalService {
   /** Exact row count of every table of the public schema. */
   public static Map<String, Long> rowCounts(String url, String user, String password) {
     Map<String, Long> counts = new TreeMap<>();
-    try (Connection c = DriverManager.getConnection(url, user, password);
+    try (Connection c = io.upshift.platform.PlatformConnections.open(url, user, password);
         Statement s = c.createStatement()) {
       List<String> tables = new ArrayList<>();
       try (ResultSet rs =

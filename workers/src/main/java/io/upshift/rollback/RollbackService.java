@@ -22,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -320,9 +319,11 @@ public class RollbackService {
     String user = installed.databaseUser();
     String password = installed.databasePassword();
     try (Connection restored =
-            DriverManager.getConnection(jdbcUrl(installed, restoredDb), user, password);
+            io.upshift.platform.PlatformConnections.open(
+                jdbcUrl(installed, restoredDb), user, password);
         Connection failed =
-            DriverManager.getConnection(jdbcUrl(installed, failedDb), user, password)) {
+            io.upshift.platform.PlatformConnections.open(
+                jdbcUrl(installed, failedDb), user, password)) {
       for (String table : tables == null ? List.<String>of() : tables) {
         DatabaseRestore.TableDiscard t = discardedRows(restored, failed, table);
         if (t != null && t.rows() > 0) {
@@ -424,9 +425,11 @@ public class RollbackService {
     String user = installed.databaseUser();
     String password = installed.databasePassword();
     try (Connection failed =
-            DriverManager.getConnection(jdbcUrl(installed, failedDb), user, password);
+            io.upshift.platform.PlatformConnections.open(
+                jdbcUrl(installed, failedDb), user, password);
         Connection restored =
-            DriverManager.getConnection(jdbcUrl(installed, restoredDb), user, password)) {
+            io.upshift.platform.PlatformConnections.open(
+                jdbcUrl(installed, restoredDb), user, password)) {
       Map<String, Long> handedOut = sequences(failed);
       Map<String, Long> current = sequences(restored);
       for (Map.Entry<String, Long> e : handedOut.entrySet()) {

@@ -9,7 +9,6 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -100,7 +99,7 @@ public class PlatformVerification {
       InstalledPlatform installed, Map<String, Long> countsAtStop, List<Result> results) {
     PlatformDescriptor d = installed.descriptor();
     try (Connection c =
-        DriverManager.getConnection(
+        io.upshift.platform.PlatformConnections.open(
             installed.jdbcUrl(), installed.databaseUser(), installed.databasePassword())) {
       results.add(new Result("database", true, installed.jdbcUrl() + " answers"));
       for (PlatformDescriptor.Invariant invariant : nullSafe(d.dataInvariants())) {
