@@ -7,8 +7,6 @@ import io.camunda.client.api.response.ActivatedJob;
 import io.camunda.zeebe.model.bpmn.Bpmn;
 import io.camunda.zeebe.model.bpmn.BpmnModelInstance;
 import io.camunda.zeebe.process.test.api.ZeebeTestEngine;
-import io.camunda.zeebe.process.test.engine.EngineFactory;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,24 +24,20 @@ import org.junit.jupiter.api.Test;
  */
 class CompensationSemanticsTest {
 
+  static TestEngine testEngine;
   static ZeebeTestEngine engine;
   static CamundaClient client;
 
   @BeforeAll
   static void startEngine() {
-    engine = EngineFactory.create();
-    engine.start();
-    client =
-        CamundaClient.newClientBuilder()
-            .grpcAddress(URI.create("http://" + engine.getGatewayAddress()))
-            .preferRestOverGrpc(false)
-            .build();
+    testEngine = TestEngine.start();
+    engine = testEngine.engine();
+    client = testEngine.client();
   }
 
   @AfterAll
   static void stopEngine() {
-    client.close();
-    engine.stop();
+    testEngine.close();
   }
 
   /** stop -> migrate (fails) ; each with an undo handler; the failure throws compensation. */

@@ -15,10 +15,8 @@ import io.camunda.zeebe.model.bpmn.instance.SequenceFlow;
 import io.camunda.zeebe.model.bpmn.instance.bpmndi.BpmnEdge;
 import io.camunda.zeebe.model.bpmn.instance.bpmndi.BpmnShape;
 import io.camunda.zeebe.process.test.api.ZeebeTestEngine;
-import io.camunda.zeebe.process.test.engine.EngineFactory;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,24 +37,20 @@ import org.junit.jupiter.api.TestFactory;
 class RunbookModelsTest {
 
   static final Path MODELS = Path.of("src/main/resources/bpmn");
+  static TestEngine testEngine;
   static ZeebeTestEngine engine;
   static CamundaClient client;
 
   @BeforeAll
   static void startEngine() {
-    engine = EngineFactory.create();
-    engine.start();
-    client =
-        CamundaClient.newClientBuilder()
-            .grpcAddress(URI.create("http://" + engine.getGatewayAddress()))
-            .preferRestOverGrpc(false)
-            .build();
+    testEngine = TestEngine.start();
+    engine = testEngine.engine();
+    client = testEngine.client();
   }
 
   @AfterAll
   static void stopEngine() {
-    client.close();
-    engine.stop();
+    testEngine.close();
   }
 
   @TestFactory

@@ -1,0 +1,27 @@
+package io.upshift.bpmn;
+
+import io.camunda.client.CamundaClient;
+import io.camunda.zeebe.process.test.api.ZeebeTestEngine;
+import io.camunda.zeebe.process.test.engine.EngineFactory;
+import java.net.URI;
+
+/** A real in-memory Zeebe engine with its gRPC gateway and a client for it, for model tests. */
+record TestEngine(ZeebeTestEngine engine, CamundaClient client) implements AutoCloseable {
+
+  static TestEngine start() {
+    ZeebeTestEngine engine = EngineFactory.create();
+    engine.start();
+    CamundaClient client =
+        CamundaClient.newClientBuilder()
+            .grpcAddress(URI.create("http://" + engine.getGatewayAddress()))
+            .preferRestOverGrpc(false)
+            .build();
+    return new TestEngine(engine, client);
+  }
+
+  @Override
+  public void close() {
+    client.close();
+    engine.stop();
+  }
+}
