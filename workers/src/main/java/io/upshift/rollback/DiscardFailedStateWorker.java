@@ -13,8 +13,8 @@ import org.springframework.stereotype.Component;
 @Component
 public class DiscardFailedStateWorker {
 
-  /** Output: {@code failedStateDropped}. */
-  public record Dropped(String failedStateDropped) {}
+  /** Output: {@code failedStateDropped}, and {@code outcomeMessage} saying so. */
+  public record Dropped(String failedStateDropped, String outcomeMessage) {}
 
   private final RollbackService rollback;
   private final JobSteps steps;
@@ -27,17 +27,24 @@ public class DiscardFailedStateWorker {
   @JobWorker(
       type = "upshift.rollback.discard",
       timeout = 10 * 60 * 1000,
-      fetchVariables = {"platform", "runId", "databaseRestore"})
+      fetchVariables = {"platform", "runId", "databaseRestore", "outcomeMessage"})
   public Dropped discard(ActivatedJob job, @VariablesAsType RollbackInput input) {
     return steps.run(
         job,
-        () ->
-            new Dropped(
-                rollback.discardFailedState(
-                    input.platform(),
-                    input.databaseRestore() == null
-                        ? null
-                        : input.databaseRestore().failedStateKeptAs())),
+        () -> {
+          String dropped =
+              rollback.discardFailedState(
+                  input.platform(),
+                  input.databaseRestore() == null
+                      ? null
+                      : input.databaseRestore().failedStateKeptAs());
+          return new Dropped(
+              dropped,
+              input.outcomeMessage()
+                  + " The review then dropped the failed state "
+                  + dropped
+                  + ".");
+        },
         out -> "dropped the failed state " + out.failedStateDropped());
   }
 }
