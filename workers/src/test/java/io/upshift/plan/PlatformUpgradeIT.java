@@ -222,6 +222,7 @@ class PlatformUpgradeIT {
     assertThat(databaseExists(deployments.get("failsmoke"), failedDatabase(row.run().id())))
         .as("failed state dropped after the review chose so")
         .isFalse();
+    assertThat(row.run().outcomeMessage()).contains("dropped the failed state");
   }
 
   /**
