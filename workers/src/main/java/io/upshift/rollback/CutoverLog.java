@@ -21,7 +21,7 @@ import org.springframework.stereotype.Repository;
  * reverse order; hops that finished (verified and recorded) stay as they are.
  */
 @Repository
-public class CutoverLog {
+public class CutoverLog implements io.upshift.run.CutoverProgress {
 
   /** What a cutover step does to the platform, in the order a hop does them. */
   public enum Action {
@@ -113,6 +113,11 @@ public class CutoverLog {
     return hops(runId).stream()
         .filter(h -> h.did(Action.STOP) && !h.did(Action.DONE))
         .reduce((a, b) -> b);
+  }
+
+  @Override
+  public boolean hopInProgress(String runId) {
+    return unfinishedHop(runId).isPresent();
   }
 
   /** The last hop that finished (verified, version recorded), if any. */

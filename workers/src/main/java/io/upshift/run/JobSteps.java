@@ -36,6 +36,13 @@ public class JobSteps {
   public static final String ON_FAILURE = "upshift.onFailure";
 
   /**
+   * Task header: the BPMN error code to throw, instead of running the step, once a cancel was asked
+   * for during the cutover: the model then treats the cancel like a failure of this step (e.g.
+   * rolls the hop back), at a step boundary, never in the middle of a side effect.
+   */
+  public static final String ON_CANCEL = "upshift.onCancel";
+
+  /**
    * Task header: {@code true} when a failure that the model catches ({@value #ON_FAILURE}) is still
    * an incident of the run, e.g. a failed rollback that a person must now finish by hand.
    */
@@ -49,6 +56,7 @@ public class JobSteps {
   private final Clock clock;
   private final UpshiftMetrics metrics;
   private final JobHeartbeat heartbeat;
+  private final CancelRequests cancels;
 
   /**
    * One lock per job key: a job the engine handed out again (its timeout expired while a worker was
@@ -60,15 +68,21 @@ public class JobSteps {
       running = new java.util.concurrent.ConcurrentHashMap<>();
 
   @org.springframework.beans.factory.annotation.Autowired
-  JobSteps(RunJournal journal, Clock clock, UpshiftMetrics metrics, JobHeartbeat heartbeat) {
+  JobSteps(
+      RunJournal journal,
+      Clock clock,
+      UpshiftMetrics metrics,
+      JobHeartbeat heartbeat,
+      CancelRequests cancels) {
     this.journal = journal;
     this.clock = clock;
     this.metrics = metrics;
     this.heartbeat = heartbeat;
+    this.cancels = cancels;
   }
 
   JobSteps(RunJournal journal, Clock clock, UpshiftMetrics metrics) {
-    this(journal, clock, metrics, JobHeartbeat.none());
+    this(journal, clock, metrics, JobHeartbeat.none(), null);
   }
 
   public <T> T run(ActivatedJob job, Callable<T> body, Function<T, String> summary) {
@@ -98,6 +112,15 @@ public class JobSteps {
             ? null
             : journal.stepStarted(runId, job.getElementId(), job.getType(), job.getKey(), started);
     try {
+      String onCancel = job.getCustomHeaders().get(ON_CANCEL);
+      if (runId != null && cancels != null && onCancel != null && !onCancel.isBlank()) {
+        var cancel = cancels.find(runId);
+        if (cancel.isPresent()) {
+          String failure = job.getElementId() + ": " + cancel.get().message();
+          throw CamundaError.bpmnError(
+              onCancel, failure, java.util.Map.of("failure", failure), null);
+        }
+      }
       T result = body.call();
       end(job, stepId, StepOutcome.COMPLETED, summary.apply(result), started);
       return result;

@@ -54,6 +54,8 @@ public class RunService {
   private final PlatformLock locks;
   private final TransactionOperations transactions;
   private final ApplicationEventPublisher events;
+  private final CancelRequests cancels;
+  private final CutoverProgress cutover;
 
   RunService(
       CamundaClient client,
@@ -65,7 +67,11 @@ public class RunService {
       AuditLog audit,
       PlatformLock locks,
       TransactionOperations transactions,
-      ApplicationEventPublisher events) {
+      ApplicationEventPublisher events,
+      CancelRequests cancels,
+      CutoverProgress cutover) {
+    this.cancels = cancels;
+    this.cutover = cutover;
     this.audit = audit;
     this.locks = locks;
     this.transactions = transactions;
@@ -256,23 +262,39 @@ public class RunService {
   }
 
   /**
-   * Cancelling inside the cutover means rolling the platform back, which no runbook path offers
-   * yet. When the platform-upgrade model gets a cancel path (e.g. a message that leads into its
-   * rollback), this is where the run is sent down it.
+   * Inside the cutover a cancel means rolling back what the hop in progress changed. The run is not
+   * stopped where it stands (that would leave the platform half changed): the cancel is recorded,
+   * and the next cutover step fails with its own failure code (task header {@value
+   * JobSteps#ON_CANCEL}), so the model rolls the hop back as after any failure; the run then ends
+   * {@code rolled-back} with "Cancelled by ... during the cutover" in its outcome. Only while a hop
+   * is changing the platform: between hops, at the sign-off or during a rollback there is nothing a
+   * cancel could undo, and the answer says so.
    */
   private RunView cancelInsideCutover(RunView run, RunView.Step stop, String reason, String actor) {
-    throw new RunConflictException(
-        "Inside the cutover",
-        "Run "
-            + run.id()
-            + " is inside its cutover (step "
-            + stop.elementId()
-            + " started at "
-            + stop.startedAt()
-            + "): cancelling it now means rolling the platform back, and Upshift does not offer"
-            + " that yet. Let the run finish or fail (a failure after the stop rolls back"
-            + " automatically), or restore by hand: docs/operations.md, \"Restoring by hand\".",
-        run.id());
+    boolean rollingBack =
+        run.steps().stream().anyMatch(s -> s.jobType().startsWith("upshift.rollback."));
+    if (rollingBack || !cutover.hopInProgress(run.id())) {
+      throw new RunConflictException(
+          rollingBack ? "Rolling back" : "No hop in progress",
+          "Run "
+              + run.id()
+              + (rollingBack
+                  ? " is already rolling back; it ends by itself."
+                  : " has no hop changing the platform right now (the cutover started at step "
+                      + stop.elementId()
+                      + "): the hops that ran are verified and stay. To go back after the"
+                      + " cutover, see docs/operations.md, \"Going back after a completed"
+                      + " upgrade\"."),
+          run.id());
+    }
+    cancels.request(run.id(), actor, reason);
+    audit.record(
+        actor, "run.cancel", run.id(), reason + " (inside the cutover: the hop is rolled back)");
+    log.info(
+        "Run {}: cancel asked by {} inside the cutover; the hop will be rolled back",
+        run.id(),
+        actor);
+    return journal.find(run.id()).orElse(run);
   }
 
   private RunView cancelBeforeCutover(RunView run, String reason, String actor) {

@@ -60,7 +60,8 @@ class PlatformUpgradeIT {
           "failsmoke",
           "failmigration",
           "pullfail",
-          "corruptdump");
+          "corruptdump",
+          "cancelled");
   static final Path DATA = Path.of("target/it-data/upgrade");
 
   /** Where nothing listens: the pull-failure platform's registry is down for the whole test. */
@@ -73,6 +74,9 @@ class PlatformUpgradeIT {
 
   /** Names of the tasks decided after the approval, in order. */
   final List<String> laterTasks = new ArrayList<>();
+
+  /** The run the current test started (set before its approval). */
+  volatile String currentRunId;
 
   /** How the test decides "Review rollback": approve drops the failed state, reject keeps it. */
   String reviewDecision = "reject";
@@ -360,6 +364,62 @@ class PlatformUpgradeIT {
     return docker.inspectContainerCmd(container.getId()).exec().getState().getStartedAt();
   }
 
+  /**
+   * An operator cancels while the hop changes the platform (its applications are stopped): the
+   * cancel takes effect at the next cutover step, and the hop is rolled back like after a failure.
+   */
+  @Test
+  void cancelDuringTheCutoverRollsTheHopBack() throws Exception {
+    Deployment platform = deployments.get("cancelled");
+    reviewDecision = "reject";
+    java.util.concurrent.atomic.AtomicReference<ResponseEntity<Map>> cancel =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    try (ApiWriter writer = writer(platform, "cancelled")) {
+      RunView run =
+          upgrade(
+              "cancelled",
+              "1.1.0",
+              () -> {
+                Thread canceller = new Thread(() -> cancel.set(cancelOnceStopped()));
+                canceller.setDaemon(true);
+                canceller.start();
+              });
+      writer.close();
+      assertThat(cancel.get()).as("the cancel was sent").isNotNull();
+      assertThat(cancel.get().getStatusCode())
+          .as(String.valueOf(cancel.get().getBody()))
+          .isEqualTo(HttpStatus.OK);
+      assertThat(run.state()).as(run.outcomeMessage()).isEqualTo("rolled-back");
+      assertThat(run.outcomeMessage())
+          .contains("during the cutover: the window is over")
+          .contains("Rolled back to 1.0.0");
+      assertThat(laterTasks).containsExactly("Review rollback");
+      Accounting accounting = account(platform, writer, run.id(), "1.1.0");
+      report("cancelled by an operator during the cutover", run, writer, accounting);
+      assertThat(accounting.lost()).isEmpty();
+    }
+    platform.checkout("1.0.0");
+    assertThat(platform.awaitHealthy(platform.allServices(), Duration.ofSeconds(30)))
+        .allSatisfy((s, state) -> assertThat(state).isEqualTo("healthy"));
+    assertThat(platform.callChecks()).isEqualTo(platform.expectedStatuses());
+  }
+
+  /** Waits until the current run has stopped the platform, then cancels it as the operator. */
+  private ResponseEntity<Map> cancelOnceStopped() {
+    await()
+        .atMost(Duration.ofMinutes(4))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () ->
+                rest.getForObject("/api/runs/" + currentRunId, RunView.class).steps().stream()
+                    .anyMatch(
+                        st ->
+                            st.jobType().equals("upshift.compose.stop")
+                                && "completed".equals(st.state())));
+    return rest.postForEntity(
+        "/api/runs/" + currentRunId + "/cancel", Map.of("reason", "the window is over"), Map.class);
+  }
+
   private static Path findRestorePoint(Path backups, String hop) throws java.io.IOException {
     if (!Files.isDirectory(backups)) {
       return null;
@@ -579,6 +639,7 @@ class PlatformUpgradeIT {
             RunView.class);
     assertThat(started.getStatusCode()).isEqualTo(HttpStatus.CREATED);
     String id = started.getBody().id();
+    currentRunId = id;
     ApprovalTask approval = Approvals.awaitTask(rest, id);
     whileWaiting.run();
     Approvals.decide(rest, approval, "approve", "window now");

@@ -278,10 +278,10 @@ class RunControlIT {
   }
 
   @Test
-  void cancelInsideTheCutoverIsRefusedAndChangesNothing() {
+  void cancelInsideTheCutoverWithNoHopChangingThePlatformIsRefused() {
     RunView run = holdPlatform(PLATFORM);
     // The journal as it is once the platform-upgrade stop step started (that worker needs Docker
-    // and a deployed platform; what the cancel reads is this row).
+    // and a deployed platform; what the cancel reads is this row) but no hop is in progress.
     jdbc.sql(
             "INSERT INTO run_step (run_id, element_id, job_type, job_key, state, started_at)"
                 + " VALUES (?, 'StopApplications', 'upshift.compose.stop', 1, 'started', ?)")
@@ -292,14 +292,50 @@ class RunControlIT {
 
     assertThat(refused.getStatusCode()).isEqualTo(HttpStatus.CONFLICT);
     assertThat(refused.getBody())
-        .containsEntry("title", "Inside the cutover")
+        .containsEntry("title", "No hop in progress")
         .containsEntry("runId", run.id());
     assertThat(refused.getBody().get("detail").toString())
-        .contains("StopApplications", "rolling the platform back", "Restoring by hand");
+        .contains("StopApplications", "Going back after a completed upgrade");
     assertThat(state(run.id())).isEqualTo("active");
     assertThat(holder(PLATFORM)).contains(run.id());
 
     jdbc.sql("DELETE FROM run_step WHERE run_id = ?").param(run.id()).update();
+    cancel(run.id(), "test cleanup");
+  }
+
+  /**
+   * While a hop changes the platform, a cancel is recorded (audited) and the run goes on to the
+   * next cutover step, which fails with its own failure code so the model rolls the hop back
+   * (PlatformUpgradeIT runs that end to end on a real platform).
+   */
+  @Test
+  void cancelWhileAHopChangesThePlatformIsRecordedForTheRollback() {
+    RunView run = holdPlatform(PLATFORM);
+    jdbc.sql(
+            "INSERT INTO run_step (run_id, element_id, job_type, job_key, state, started_at)"
+                + " VALUES (?, 'StopApplications', 'upshift.compose.stop', 1, 'completed', ?)")
+        .params(run.id(), OffsetDateTime.now())
+        .update();
+    jdbc.sql(
+            "INSERT INTO cutover_action (run_id, hop, action, detail, recorded_at)"
+                + " VALUES (?, '1.1.0', 'STOP', '1.0.0', ?)")
+        .params(run.id(), OffsetDateTime.now())
+        .update();
+
+    ResponseEntity<Map> accepted =
+        post(OPERATOR, run.id(), "cancel", Map.of("reason", "window over"));
+
+    assertThat(accepted.getStatusCode()).isEqualTo(HttpStatus.OK);
+    assertThat(accepted.getBody()).containsEntry("state", "active");
+    assertThat(
+            jdbc.sql("SELECT reason FROM cancel_request WHERE run_id = ?")
+                .param(run.id())
+                .query(String.class)
+                .single())
+        .isEqualTo("window over");
+
+    jdbc.sql("DELETE FROM run_step WHERE run_id = ?").param(run.id()).update();
+    jdbc.sql("DELETE FROM cutover_action WHERE run_id = ?").param(run.id()).update();
     cancel(run.id(), "test cleanup");
   }
 
