@@ -15,16 +15,16 @@ import java.util.concurrent.TimeUnit;
  * Runs a command inside a container (argument array, no shell) and streams its stdout to an output
  * stream: how dumps are taken with the database image's own client, no host client needed.
  */
-final class ContainerExec {
+public final class ContainerExec {
 
   private static final int STDERR_LIMIT = 4000;
 
   private ContainerExec() {}
 
   /** Exit code and (bounded) stderr of a finished command. */
-  record Result(long exitCode, String stderr) {}
+  public record Result(long exitCode, String stderr) {}
 
-  static Result run(
+  public static Result run(
       DockerClient docker,
       String container,
       List<String> command,
