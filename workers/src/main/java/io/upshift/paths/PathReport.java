@@ -65,6 +65,11 @@ public record PathReport(
     public boolean passed() {
       return divergences.isEmpty();
     }
+
+    /** Whether every hop ran (else the schema could not be compared). */
+    public boolean reachedEnd() {
+      return hops.stream().noneMatch(h -> h.endsWith(": refused") || h.endsWith(": not reached"));
+    }
   }
 
   public boolean passed() {
@@ -102,7 +107,7 @@ public record PathReport(
               p.path(),
               yes(p.once()),
               yes(p.noneLost()),
-              yes(p.sameSchema()),
+              p.reachedEnd() ? yes(p.sameSchema()) : "-",
               yes(p.checksums()),
               p.passed() ? "PASS" : "FAIL " + p.divergences().get(0).kind()));
     }

@@ -47,6 +47,15 @@ public final class PathVerifier {
   private PathVerifier() {}
 
   public static PathReport verify(Request request) throws IOException, InterruptedException {
+    return verify(request, null);
+  }
+
+  /**
+   * @param shared a server to use (and leave running) instead of a container of its own; tests
+   *     share one per class
+   */
+  static PathReport verify(Request request, ScratchPostgres shared)
+      throws IOException, InterruptedException {
     try (ReleaseRepository repository =
         ReleaseRepository.open(request.repository(), request.cacheDir())) {
       ReleaseCatalog catalog =
@@ -60,7 +69,8 @@ public final class PathVerifier {
                 request.repository(),
                 catalog,
                 request.from() == null ? null : Version.parse(request.from()),
-                image)
+                image,
+                shared)
             .run();
       } catch (SQLException e) {
         throw new IllegalStateException("The scratch PostgreSQL failed: " + e.getMessage(), e);
@@ -102,7 +112,15 @@ public final class PathVerifier {
     private int databases;
     private ScratchPostgres pg;
 
-    Run(String repository, ReleaseCatalog catalog, Version from, String image) {
+    private final ScratchPostgres shared;
+
+    Run(
+        String repository,
+        ReleaseCatalog catalog,
+        Version from,
+        String image,
+        ScratchPostgres shared) {
+      this.shared = shared;
       this.repository = repository;
       this.catalog = catalog;
       this.from = from;
@@ -150,7 +168,7 @@ public final class PathVerifier {
           catalog.extract(v, dir);
           folders.put(v, dir);
         }
-        pg = ScratchPostgres.start(image, id);
+        pg = shared != null ? shared : ScratchPostgres.start(image, id);
         try {
           Node fresh = step(null, target, false);
           String freshSchema = fresh.failed() ? null : schema(fresh.db(), target);
@@ -173,7 +191,10 @@ public final class PathVerifier {
               common++;
             }
             while (stack.size() > common) {
-              pg.drop(stack.remove(stack.size() - 1).db());
+              String db = stack.remove(stack.size() - 1).db();
+              if (db != null) {
+                pg.drop(db);
+              }
             }
             long own = 0;
             for (int i = stack.size(); i < path.size(); i++) {
@@ -211,7 +232,13 @@ public final class PathVerifier {
                     own));
           }
         } finally {
-          pg.close();
+          if (shared == null) {
+            pg.close();
+          } else {
+            for (int n = 1; n <= databases; n++) {
+              pg.drop("p" + n + "_" + id);
+            }
+          }
         }
       } finally {
         FileTrees.deleteRecursively(work);
@@ -419,6 +446,9 @@ public final class PathVerifier {
                 + meaning
             : "Even with outOfOrder=true this path would fail: "
                 + r.divergences().get(0)
+                + (r.divergences().get(0).diff().isEmpty()
+                    ? ""
+                    : " " + String.join(" / ", r.divergences().get(0).diff()))
                 + "."
                 + meaning;
       } catch (SQLException e) {

@@ -9,17 +9,17 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class UpgradePolicyTest {
+public class UpgradePolicyTest {
 
   /** Seed 004 (Backend.AI): its allowed and forbidden upgrade paths, verbatim. */
-  static final List<String> ALLOWED =
+  public static final List<String> ALLOWED =
       List.of(
           "23.09.10 -> 24.03.0",
           "23.09.10 -> 24.03.5",
           "23.09.9 -> 23.09.10 -> 24.03.0",
           "23.03.11 -> 23.09.0 -> 23.09.1 -> ... -> 23.09.10 -> 24.03.0");
 
-  static final List<String> FORBIDDEN = List.of("23.09.9 -> 24.03.0", "23.03.0 -> 24.03.0");
+  public static final List<String> FORBIDDEN = List.of("23.09.9 -> 24.03.0", "23.03.0 -> 24.03.0");
 
   /**
    * Seed 004's rules: minor upgrades consecutively, a major upgrade from the latest minor of the
