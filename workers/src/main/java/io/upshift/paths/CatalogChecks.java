@@ -80,13 +80,12 @@ final class CatalogChecks {
         + b
         + (laterWithIt.isEmpty()
             ? ""
-            : " (a release in between: " + String.join(", ", laterWithIt) + " ship it)")
+            : ", a release in between (later " + String.join(", ", laterWithIt) + " has it again)")
         + ": the hop "
         + a
         + " -> "
         + b
-        + " loses it (Flyway: applied migration not resolved locally); the backport must be in every"
-        + " release a path can pass through";
+        + " loses it; a backport must be in every release a path can pass through";
   }
 
   /** A migration of {@code in} that is the same change as {@code m} under another version. */

@@ -15,7 +15,11 @@ public record PathReport(
     List<Finding> catalog,
     List<PathResult> paths,
     int databases,
-    Duration took) {
+    Duration took,
+    Timings timings) {
+
+  /** Where the time went: snapshots (CREATE DATABASE), Flyway, schema dumps; in ms. */
+  public record Timings(long snapshots, long migrations, long dumps) {}
 
   /** What went wrong, by kind; each kind has its own message. */
   public enum Kind {
@@ -118,7 +122,13 @@ public record PathReport(
         .append(databases)
         .append(" databases in one PostgreSQL; ")
         .append(took.toMillis())
-        .append(" ms\n");
+        .append(" ms (snapshots ")
+        .append(timings.snapshots())
+        .append(" ms, Flyway ")
+        .append(timings.migrations())
+        .append(" ms, schema dumps ")
+        .append(timings.dumps())
+        .append(" ms)\n");
     for (PathResult p : paths) {
       out.append("  ").append(p.path()).append(": ").append(String.join(" | ", p.hops()));
       out.append(" (").append(p.millis()).append(" ms)\n");

@@ -37,12 +37,17 @@ public final class PathsCli {
         upshift paths REPOSITORY FROM TO [--all]
         upshift paths check REPOSITORY V1 V2 [V3 ...]
         upshift paths verify REPOSITORY [--from X] [--to Y] [--image IMAGE] [--report FILE]
+                             [--no-sharing]
       REPOSITORY is a git URL or a local path of the platform's release repository (one tag per
       release). Exit codes: 0 allowed/verified, 1 refused/diverges, 2 usage, 3 cannot verify.""";
 
   private PathsCli() {}
 
   public static void main(String[] args) {
+    // Plain Java without Spring: logback's default would print every library's debug lines.
+    ((ch.qos.logback.classic.Logger)
+            org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+        .setLevel(ch.qos.logback.classic.Level.WARN);
     System.exit(run(args, System.out, System.err));
   }
 
@@ -113,7 +118,7 @@ public final class PathsCli {
             + ". The direct hop is refused: "
             + rules.refusal(from, to).orElse("(allowed)")
             + "; and no chain of releases leads there under the policy "
-            + rules.policy());
+            + rules.policy().describe());
     return 1;
   }
 
@@ -142,6 +147,7 @@ public final class PathsCli {
     String to = option(a, "--to");
     String image = option(a, "--image");
     String reportFile = option(a, "--report");
+    boolean share = !a.remove("--no-sharing");
     if (a.size() != 1 || a.get(0).startsWith("--")) {
       throw new UsageException("expected REPOSITORY and options, got " + a);
     }
@@ -150,7 +156,7 @@ public final class PathsCli {
       PathReport report =
           PathVerifier.verify(
               new PathVerifier.Request(
-                  url(a.get(0)), cache.resolve("mirror.git"), from, to, image));
+                  url(a.get(0)), cache.resolve("mirror.git"), from, to, image, share));
       String text = report.render();
       out.print(text);
       if (reportFile != null) {

@@ -52,6 +52,23 @@ public record UpgradePolicy(
     }
   }
 
+  /** The policy in its descriptor keys, for reports. */
+  public String describe() {
+    if (equals(NONE)) {
+      return "none declared (each release's upgrade.from decides)";
+    }
+    return "line: "
+        + line.name().toLowerCase(java.util.Locale.ROOT)
+        + ", withinLine: "
+        + (consecutiveWithinLine ? "consecutive" : "any")
+        + ", leaveLine: "
+        + (leaveFromLatest ? "from-latest" : "any")
+        + ", skipLines: "
+        + skipLines
+        + ", steppingStones: "
+        + steppingStones;
+  }
+
   /** Problems of a declared policy, each naming the field and the allowed values. */
   static List<String> problems(PlatformDescriptor.Policy p) {
     List<String> problems = new ArrayList<>();

@@ -119,8 +119,8 @@ class PathVerificationIT {
     assertThat(lost.divergences().get(0).migration()).isEqualTo("2.1 (bmbouter test)");
     assertThat(lost.divergences().get(0).message())
         .contains("migration 2.1 (bmbouter test) applied by 3.14.6 is missing from 3.15.3")
-        .contains("3.16.0 ship it")
-        .contains("not resolved locally");
+        .contains("a release in between (later 3.16.0 has it again)")
+        .contains("Flyway did not object");
     assertThat(path(report, "3.15.3 -> 3.16.0").passed()).isTrue();
     assertThat(path(report, "fresh 3.16.0").passed()).isTrue();
     assertThat(report.render())
