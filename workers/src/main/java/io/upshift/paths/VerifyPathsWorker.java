@@ -73,13 +73,14 @@ public class VerifyPathsWorker {
           String matrix = report.summary(properties.summaryLimit());
           if (!report.passed()) {
             String failure =
-                report.failedPaths()
-                    + " of "
-                    + report.paths().size()
-                    + " upgrade paths diverge"
-                    + (report.catalog().isEmpty()
-                        ? ""
-                        : "; catalog: " + report.catalog().get(0).message());
+                report.failedPaths() + " of " + report.paths().size() + " upgrade paths diverge";
+            PathReport.PathResult first =
+                report.paths().stream().filter(p -> !p.passed()).findFirst().orElse(null);
+            if (first != null) {
+              failure += "; first: " + first.path() + ", " + first.divergences().get(0);
+            } else {
+              failure += "; catalog: " + report.catalog().get(0);
+            }
             throw CamundaError.bpmnError(
                 PATHS_DIVERGE,
                 failure,
