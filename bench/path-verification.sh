@@ -78,6 +78,12 @@ for p in 0 1 2 3 4; do release "1.1.$p" 1.1; done
 for p in 0 1 2 3; do release "1.2.$p" main; done
 echo "[bench] catalog: $(git -C "$REPO" tag | wc -l) releases in $REPO" >&2
 
+# Build if needed, then run a copy of the jar: a build in the same checkout meanwhile (tests)
+# would otherwise replace the jar under the running JVM.
+"$ROOT/upshift" paths --help >/dev/null
+cp "$ROOT/workers/target/upshift.jar" "$WORK/upshift.jar"
+export UPSHIFT_JAR="$WORK/upshift.jar"
+
 REPORT="$WORK/report.txt"
 start=$(date +%s%N)
 set +e
