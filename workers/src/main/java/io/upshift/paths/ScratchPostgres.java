@@ -29,6 +29,10 @@ import java.util.Map;
 final class ScratchPostgres implements AutoCloseable {
 
   static final String LABEL = "io.upshift.paths.verification";
+
+  /** The process that started the container: leftovers are those whose process is gone. */
+  static final String OWNER = "io.upshift.paths.owner";
+
   static final String USER = "upshift";
 
   private final DockerClient docker;
@@ -55,7 +59,8 @@ final class ScratchPostgres implements AutoCloseable {
           docker
               .createContainerCmd(image)
               .withName("upshift-paths-" + verification)
-              .withLabels(Map.of(LABEL, verification))
+              .withLabels(
+                  Map.of(LABEL, verification, OWNER, Long.toString(ProcessHandle.current().pid())))
               .withEnv(
                   "POSTGRES_USER=" + USER, "POSTGRES_PASSWORD=" + password, "POSTGRES_DB=" + USER)
               // A throw-away server: durability buys nothing here, and CREATE DATABASE and every
@@ -110,14 +115,28 @@ final class ScratchPostgres implements AutoCloseable {
     }
   }
 
-  /** Removes containers of verifications that did not clean up (a killed JVM). */
+  /**
+   * Removes containers of verifications whose process is gone (a killed JVM); those of running
+   * verifications (another test run, a benchmark) stay.
+   */
   static int removeLeftovers() {
     try (DockerClient docker = DockerClients.local()) {
-      List<Container> stale =
-          docker.listContainersCmd().withShowAll(true).withLabelFilter(List.of(LABEL)).exec();
-      stale.forEach(
-          c -> docker.removeContainerCmd(c.getId()).withForce(true).withRemoveVolumes(true).exec());
-      return stale.size();
+      int removed = 0;
+      for (Container c :
+          docker.listContainersCmd().withShowAll(true).withLabelFilter(List.of(LABEL)).exec()) {
+        String owner = c.getLabels() == null ? null : c.getLabels().get(OWNER);
+        boolean alive =
+            owner != null
+                && owner.matches("\\d{1,10}")
+                && ProcessHandle.of(Long.parseLong(owner))
+                    .map(ProcessHandle::isAlive)
+                    .orElse(false);
+        if (!alive) {
+          docker.removeContainerCmd(c.getId()).withForce(true).withRemoveVolumes(true).exec();
+          removed++;
+        }
+      }
+      return removed;
     } catch (java.io.IOException e) {
       return 0;
     }
