@@ -186,7 +186,7 @@ public final class PathVerifier {
         }
         pg = shared != null ? shared : ScratchPostgres.start(image, id);
         try {
-          Node fresh = step(null, target, false);
+          Node fresh = step(null, target, false, false);
           String freshSchema = fresh.failed() ? null : schema(fresh.db(), target);
           List<History> freshHistory = fresh.failed() ? List.of() : history(fresh.db(), target);
           results.add(
@@ -198,8 +198,17 @@ public final class PathVerifier {
                   freshHistory,
                   freshSchema,
                   null));
+          // The last path that needs each prefix's state: that one migrates the prefix's database
+          // in place, every earlier one continues on a copy (CREATE DATABASE ... TEMPLATE).
+          Map<List<Version>, Integer> lastUse = new HashMap<>();
+          for (int k = 0; k < paths.size(); k++) {
+            for (int i = 1; i <= paths.get(k).size(); i++) {
+              lastUse.put(List.copyOf(paths.get(k).subList(0, i)), k);
+            }
+          }
           List<Node> stack = new ArrayList<>();
-          for (List<Version> path : paths) {
+          for (int k = 0; k < paths.size(); k++) {
+            List<Version> path = paths.get(k);
             int common = 0;
             while (share
                 && common < stack.size()
@@ -215,8 +224,10 @@ public final class PathVerifier {
             }
             long own = 0;
             for (int i = stack.size(); i < path.size(); i++) {
-              Node node =
-                  step(stack.isEmpty() ? null : stack.get(stack.size() - 1), path.get(i), false);
+              Node parent = stack.isEmpty() ? null : stack.get(stack.size() - 1);
+              boolean inPlace =
+                  parent != null && (!share || lastUse.get(List.copyOf(parent.prefix())) == k);
+              Node node = step(parent, path.get(i), false, inPlace);
               own += node.millis();
               stack.add(node);
             }
@@ -273,7 +284,11 @@ public final class PathVerifier {
     }
 
     /** Applies {@code release}'s migrations on a copy of {@code parent} (or an empty database). */
-    private Node step(Node parent, Version release, boolean outOfOrder)
+    /**
+     * @param inPlace migrate the parent's database itself (no later path needs its state) instead
+     *     of a copy
+     */
+    private Node step(Node parent, Version release, boolean outOfOrder, boolean inPlace)
         throws InterruptedException {
       List<Version> prefix = new ArrayList<>(parent == null ? List.of() : parent.prefix());
       prefix.add(release);
@@ -285,12 +300,14 @@ public final class PathVerifier {
         return new Node(prefix, null, hops, appliedBy, parent.problems(), parent.failedAt(), 0);
       }
       long started = System.nanoTime();
-      String db = "p" + (++databases) + "_" + id;
+      String db = inPlace ? parent.db() : "p" + (++databases) + "_" + id;
       List<Finding> problems = new ArrayList<>();
       try {
-        long t0 = System.nanoTime();
-        pg.create(db, parent == null ? null : parent.db());
-        createNanos += System.nanoTime() - t0;
+        if (!inPlace) {
+          long t0 = System.nanoTime();
+          pg.create(db, parent == null ? null : parent.db());
+          createNanos += System.nanoTime() - t0;
+        }
         String hop =
             parent == null
                 ? "install " + release
@@ -453,7 +470,7 @@ public final class PathVerifier {
       List<String> dbs = new ArrayList<>();
       try {
         for (int i = at; i < path.size(); i++) {
-          node = step(node, path.get(i), true);
+          node = step(node, path.get(i), true, false);
           if (node.db() != null) {
             dbs.add(node.db());
           }

@@ -39,12 +39,24 @@ final class ScratchPostgres implements AutoCloseable {
   private final String container;
   private final String password;
   private final int port;
+  private final Thread onExit;
 
   private ScratchPostgres(DockerClient docker, String container, String password, int port) {
     this.docker = docker;
     this.container = container;
     this.password = password;
     this.port = port;
+    // Ctrl-C or a killed CI job: the JVM's shutdown still removes the container.
+    this.onExit =
+        new Thread(
+            () -> {
+              try {
+                docker.removeContainerCmd(container).withForce(true).withRemoveVolumes(true).exec();
+              } catch (RuntimeException e) {
+                // already gone
+              }
+            });
+    Runtime.getRuntime().addShutdownHook(onExit);
   }
 
   static ScratchPostgres start(String image, String verification) {
@@ -222,7 +234,14 @@ final class ScratchPostgres implements AutoCloseable {
   @Override
   public void close() {
     try {
+      Runtime.getRuntime().removeShutdownHook(onExit);
+    } catch (IllegalStateException e) {
+      // shutting down: the hook removes the container
+    }
+    try {
       docker.removeContainerCmd(container).withForce(true).withRemoveVolumes(true).exec();
+    } catch (NotFoundException e) {
+      // already gone
     } finally {
       closeQuietly(docker);
     }
