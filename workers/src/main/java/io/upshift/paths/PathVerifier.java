@@ -150,12 +150,8 @@ public final class PathVerifier {
         List<String> hops,
         Map<String, Version> appliedBy,
         List<Finding> problems,
-        int failedAt,
-        long millis) {
-      boolean failed() {
-        return !problems.isEmpty();
-      }
-    }
+        boolean refused,
+        long millis) {}
 
     private record History(String version, String description, Integer checksum, boolean success) {}
 
@@ -187,8 +183,8 @@ public final class PathVerifier {
         pg = shared != null ? shared : ScratchPostgres.start(image, id);
         try {
           Node fresh = step(null, target, false, false);
-          String freshSchema = fresh.failed() ? null : schema(fresh.db(), target);
-          List<History> freshHistory = fresh.failed() ? List.of() : history(fresh.db(), target);
+          String freshSchema = fresh.refused() ? null : schema(fresh.db(), target);
+          List<History> freshHistory = fresh.refused() ? List.of() : history(fresh.db(), target);
           results.add(
               leaf(
                   "fresh " + target,
@@ -232,8 +228,8 @@ public final class PathVerifier {
               stack.add(node);
             }
             Node last = stack.get(stack.size() - 1);
-            List<History> history = last.failed() ? List.of() : history(last.db(), target);
-            String schema = last.failed() ? null : schema(last.db(), target);
+            List<History> history = last.refused() ? List.of() : history(last.db(), target);
+            String schema = last.refused() ? null : schema(last.db(), target);
             String note = null;
             if (last.problems().stream().anyMatch(f -> f.kind() == Kind.OUT_OF_ORDER)) {
               note = withOutOfOrder(path, stack, freshHistory, freshSchema);
@@ -295,13 +291,17 @@ public final class PathVerifier {
       List<String> hops = new ArrayList<>(parent == null ? List.of() : parent.hops());
       Map<String, Version> appliedBy =
           new LinkedHashMap<>(parent == null ? Map.of() : parent.appliedBy());
-      if (parent != null && parent.failed()) {
+      if (parent != null && parent.refused()) {
         hops.add(release + ": not reached");
-        return new Node(prefix, null, hops, appliedBy, parent.problems(), parent.failedAt(), 0);
+        return new Node(prefix, null, hops, appliedBy, parent.problems(), true, 0);
       }
       long started = System.nanoTime();
       String db = inPlace ? parent.db() : "p" + (++databases) + "_" + id;
-      List<Finding> problems = new ArrayList<>();
+      // A divergence Flyway let pass (a migration it takes for a future one) is carried along:
+      // the rest of the path still runs, so the report shows where it ends.
+      List<Finding> problems = new ArrayList<>(parent == null ? List.of() : parent.problems());
+      int firstNew = problems.size();
+      boolean refused = false;
       try {
         if (!inPlace) {
           long t0 = System.nanoTime();
@@ -330,23 +330,24 @@ public final class PathVerifier {
                 appliedBy.putIfAbsent(m.version, release);
               });
           hops.add(release + ": " + (applied.isEmpty() ? "-" : String.join(",", applied)));
-          if (!problems.isEmpty()) {
+          if (problems.size() > firstNew) {
             problems.set(
-                0,
+                firstNew,
                 withFlyway(
-                    problems.get(0),
+                    problems.get(firstNew),
                     "Flyway did not object (it takes an applied migration it does not know for"
                         + " one of a future release): nothing but this check notices"));
           }
         } catch (FlywayException e) {
           String message = firstLines(e.getMessage());
           hops.add(release + ": refused");
-          if (problems.isEmpty()) {
+          refused = true;
+          if (problems.size() == firstNew) {
             problems.add(
                 new Finding(
                     Kind.FAILED, hop, null, "Flyway failed on " + hop + ": " + message, List.of()));
           } else {
-            problems.set(0, withFlyway(problems.get(0), "Flyway: " + message));
+            problems.set(firstNew, withFlyway(problems.get(firstNew), "Flyway: " + message));
           }
         }
       } catch (SQLException e) {
@@ -358,7 +359,7 @@ public final class PathVerifier {
           hops,
           appliedBy,
           problems,
-          prefix.size() - 1,
+          refused,
           (System.nanoTime() - started) / 1_000_000);
     }
 
@@ -464,7 +465,10 @@ public final class PathVerifier {
     private String withOutOfOrder(
         List<Version> path, List<Node> stack, List<History> freshHistory, String freshSchema)
         throws InterruptedException {
-      Node failing = stack.stream().filter(Node::failed).findFirst().orElseThrow();
+      Node failing = stack.stream().filter(Node::refused).findFirst().orElse(null);
+      if (failing == null) {
+        return null;
+      }
       int at = failing.prefix().size() - 1;
       Node node = at == 0 ? null : stack.get(at - 1);
       List<String> dbs = new ArrayList<>();
@@ -479,8 +483,8 @@ public final class PathVerifier {
             leaf(
                 UpgradeRules.describe(path),
                 node,
-                node.failed() ? List.of() : history(node.db(), catalog.target()),
-                node.failed() ? null : schema(node.db(), catalog.target()),
+                node.refused() ? List.of() : history(node.db(), catalog.target()),
+                node.refused() ? null : schema(node.db(), catalog.target()),
                 freshHistory,
                 freshSchema,
                 null);
@@ -526,10 +530,10 @@ public final class PathVerifier {
           problems.stream()
               .noneMatch(f -> f.kind() == Kind.APPLIED_TWICE || f.kind() == Kind.DUPLICATE);
       boolean lost = problems.stream().anyMatch(f -> f.kind() == Kind.LOST);
-      boolean sameSchema = !node.failed();
+      boolean sameSchema = !node.refused();
       boolean checksums = problems.stream().noneMatch(f -> f.kind() == Kind.EDITED);
       String end = name + " (end)";
-      if (!node.failed()) {
+      if (!node.refused()) {
         Map<String, History> byVersion = new LinkedHashMap<>();
         for (History h : history) {
           if (!h.success() || byVersion.put(h.version(), h) != null) {
