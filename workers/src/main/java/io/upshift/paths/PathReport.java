@@ -8,7 +8,7 @@ import java.util.List;
  * The outcome of a path verification: catalog findings, one row per path (the matrix) and the first
  * divergence explained.
  */
-public record PathReport(
+record PathReport(
     String repository,
     String target,
     String policy,

@@ -37,7 +37,7 @@ import org.flywaydb.core.api.output.MigrateResult;
  * histories and normalised {@code pg_dump --schema-only} outputs are compared with a fresh install
  * of the target. Knows nothing about Zeebe.
  */
-public final class PathVerifier {
+final class PathVerifier {
 
   /** What to verify. */
   /**
@@ -194,8 +194,9 @@ public final class PathVerifier {
                   freshHistory,
                   freshSchema,
                   null));
-          // The last path that needs each prefix's state: that one migrates the prefix's database
-          // in place, every earlier one continues on a copy (CREATE DATABASE ... TEMPLATE).
+          // The last path that needs each prefix's state. A prefix's database is copied (CREATE
+          // DATABASE ... TEMPLATE) only for a branch that later paths do not all follow; the
+          // branch they all follow migrates it in place: one database per path in all.
           Map<List<Version>, Integer> lastUse = new HashMap<>();
           for (int k = 0; k < paths.size(); k++) {
             for (int i = 1; i <= paths.get(k).size(); i++) {
@@ -221,8 +222,14 @@ public final class PathVerifier {
             long own = 0;
             for (int i = stack.size(); i < path.size(); i++) {
               Node parent = stack.isEmpty() ? null : stack.get(stack.size() - 1);
+              // In place when every later path that needs the parent's state goes through this
+              // child too (paths sharing a prefix are contiguous in this order).
               boolean inPlace =
-                  parent != null && (!share || lastUse.get(List.copyOf(parent.prefix())) == k);
+                  parent != null
+                      && (!share
+                          || lastUse
+                              .get(List.copyOf(parent.prefix()))
+                              .equals(lastUse.get(List.copyOf(path.subList(0, i + 1)))));
               Node node = step(parent, path.get(i), false, inPlace);
               own += node.millis();
               stack.add(node);
