@@ -164,7 +164,27 @@ public final class PathsCli {
       }
       return report.passed() ? 0 : 1;
     } finally {
-      FileTrees.deleteRecursively(cache);
+      deleteQuietly(cache);
+    }
+  }
+
+  /**
+   * Removes a temporary mirror; JGit may still be writing its background gc log there, so a failure
+   * is retried once and then left to the temp directory's cleanup.
+   */
+  static void deleteQuietly(Path dir) {
+    for (int attempt = 0; attempt < 2; attempt++) {
+      try {
+        FileTrees.deleteRecursively(dir);
+        return;
+      } catch (IOException e) {
+        try {
+          Thread.sleep(200);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
     }
   }
 
@@ -186,7 +206,7 @@ public final class PathsCli {
       }
       return body.apply(UpgradeRules.of(descriptors, target));
     } finally {
-      FileTrees.deleteRecursively(cache);
+      deleteQuietly(cache);
     }
   }
 
