@@ -11,58 +11,19 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * What can be told from the release catalog alone, before any database: edited migrations, one
- * change under two versions, backports missing from a release in between, backports Flyway would
- * only apply out of order. The paths then show each of them on a real database.
+ * What can be told from the release catalog alone, before any database: edited migrations and one
+ * change under two versions. Lost and out-of-order migrations show on the paths themselves, from
+ * each database's history before a hop; the messages are shared.
  */
 final class CatalogChecks {
 
   private CatalogChecks() {}
 
-  /**
-   * @param hops the hops of the paths being verified ({from, to})
-   */
-  static List<Finding> find(ReleaseCatalog catalog, Set<List<Version>> hops) {
+  /** Edited migrations and one change under two versions, whatever the paths. */
+  static List<Finding> find(ReleaseCatalog catalog) {
     List<Finding> findings = new ArrayList<>();
     edited(catalog, findings);
     duplicates(catalog, findings);
-    for (List<Version> hop : hops) {
-      Version a = hop.get(0);
-      Version b = hop.get(1);
-      String name = a + " -> " + b;
-      List<Migration> before = catalog.migrations(a);
-      List<Migration> after = catalog.migrations(b);
-      for (Migration m : before) {
-        if (catalog.migration(b, m.version()) == null && sameChange(after, m) == null) {
-          findings.add(new Finding(Kind.LOST, name, m.label(), lost(catalog, m, a, b), List.of()));
-        }
-      }
-      Migration newest = before.isEmpty() ? null : before.get(before.size() - 1);
-      for (Migration m : after) {
-        if (newest != null
-            && catalog.migration(a, m.version()) == null
-            && sameChange(before, m) == null
-            && m.flywayVersion().compareTo(newest.flywayVersion()) < 0) {
-          findings.add(
-              new Finding(
-                  Kind.OUT_OF_ORDER,
-                  name,
-                  m.label(),
-                  "migration "
-                      + m.label()
-                      + " of "
-                      + b
-                      + " sorts before "
-                      + newest.label()
-                      + ", which "
-                      + a
-                      + " already applied: Flyway applies it on "
-                      + name
-                      + " only with outOfOrder=true",
-                  List.of()));
-        }
-      }
-    }
     return findings;
   }
 

@@ -1,7 +1,6 @@
 package io.upshift.paths;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -178,11 +177,5 @@ record PathReport(
 
   private static String yes(boolean ok) {
     return ok ? "yes" : "NO";
-  }
-
-  static List<String> lines(List<Finding> findings) {
-    List<String> out = new ArrayList<>();
-    findings.forEach(f -> out.add(f.toString()));
-    return out;
   }
 }
