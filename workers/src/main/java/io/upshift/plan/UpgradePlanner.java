@@ -13,6 +13,7 @@ import io.upshift.platform.PlatformRegistry;
 import io.upshift.platform.Release;
 import io.upshift.platform.ReleaseRepository;
 import io.upshift.platform.UpgradePaths;
+import io.upshift.platform.UpgradePolicy;
 import io.upshift.platform.Version;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -105,9 +106,21 @@ public class UpgradePlanner {
         if (release.version().compareTo(current) > 0 && release.version().compareTo(wanted) <= 0) {
           PlatformDescriptor d = repository.descriptor(release);
           descriptors.put(release.version(), d);
-          accepts.put(release.version(), d::acceptsUpgradeFrom);
         }
       }
+      // The target declares the platform's policy (if any); each release's upgrade.from refines it.
+      UpgradePolicy policy =
+          descriptors.containsKey(wanted)
+              ? descriptors.get(wanted).upgradePolicy()
+              : UpgradePolicy.NONE;
+      List<Version> catalog = List.copyOf(byVersion.keySet());
+      descriptors.forEach(
+          (version, d) ->
+              accepts.put(
+                  version,
+                  from ->
+                      d.acceptsUpgradeFrom(from)
+                          && policy.refusal(from, version, catalog).isEmpty()));
       List<UpgradePaths.Hop> hops =
           UpgradePaths.shortest(current, wanted, List.copyOf(byVersion.keySet()), accepts)
               .orElseThrow(() -> noPath(current, wanted, descriptors.get(wanted)));
@@ -184,6 +197,9 @@ public class UpgradePlanner {
             + wanted
             + " accepts upgrades from "
             + (target == null ? "[]" : target.upgrade().from())
+            + (target == null || target.upgrade().policy() == null
+                ? ""
+                : " under the platform's upgrade.policy " + target.upgrade().policy())
             + " and no chain of releases leads there from "
             + current);
   }

@@ -89,10 +89,14 @@ public final class DescriptorReader {
         problems.add("database.migrations.tool must be flyway");
       }
     }
-    if (d.upgrade() == null || d.upgrade().from() == null) {
+    if (d.upgrade() != null && d.upgrade().policy() != null) {
+      problems.addAll(UpgradePolicy.problems(d.upgrade().policy()));
+    }
+    if (d.upgrade() == null || (d.upgrade().from() == null && d.upgrade().policy() == null)) {
       problems.add(
-          "upgrade.from is required (an empty list for a release that is only installed fresh)");
-    } else {
+          "upgrade.from is required (an empty list for a release that is only installed fresh)"
+              + " unless upgrade.policy is given");
+    } else if (d.upgrade().from() != null) {
       for (String pattern : d.upgrade().from()) {
         try {
           Version.parse("0.0.0").matches(pattern);

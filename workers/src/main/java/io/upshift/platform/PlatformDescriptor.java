@@ -73,7 +73,19 @@ public record PlatformDescriptor(
 
   public record IndexRef(String table, String name) {}
 
-  public record Upgrade(List<String> from) {}
+  /**
+   * @param from versions that may upgrade directly to this release (patterns); refines the policy
+   * @param policy the platform's upgrade rules, declared once (see {@link UpgradePolicy})
+   */
+  public record Upgrade(List<String> from, Policy policy) {}
+
+  /** {@code upgrade.policy}: raw values, validated and interpreted by {@link UpgradePolicy}. */
+  public record Policy(
+      String line,
+      String withinLine,
+      String leaveLine,
+      Boolean skipLines,
+      List<String> steppingStones) {}
 
   public Version version() {
     return Version.parse(platform.version());
@@ -89,8 +101,18 @@ public record PlatformDescriptor(
 
   /** Whether a platform at {@code from} may upgrade directly to this release. */
   public boolean acceptsUpgradeFrom(Version from) {
+    if (upgrade != null && upgrade.from() == null && upgrade.policy() != null) {
+      return true; // the policy alone decides
+    }
     return upgrade != null
         && upgrade.from() != null
         && upgrade.from().stream().anyMatch(from::matches);
+  }
+
+  /** The declared upgrade policy, or {@link UpgradePolicy#NONE} (only {@code upgrade.from}). */
+  public UpgradePolicy upgradePolicy() {
+    return upgrade == null || upgrade.policy() == null
+        ? UpgradePolicy.NONE
+        : UpgradePolicy.of(upgrade.policy());
   }
 }

@@ -13,8 +13,7 @@ public record Version(int major, int minor, int patch, String label)
     implements Comparable<Version> {
 
   private static final Pattern FORMAT =
-      Pattern.compile(
-          "v?(0|[1-9]\\d{0,5})\\.(0|[1-9]\\d{0,5})\\.(0|[1-9]\\d{0,5})(?:-([0-9A-Za-z.-]{1,64}))?");
+      Pattern.compile("v?(\\d{1,6})\\.(\\d{1,6})\\.(\\d{1,6})(?:-([0-9A-Za-z.-]{1,64}))?");
   private static final Comparator<Version> ORDER =
       Comparator.comparingInt(Version::major)
           .thenComparingInt(Version::minor)
