@@ -241,7 +241,10 @@ class ConsolePages {
     return "console/run";
   }
 
-  /** Cancels an active run before its cutover; the reason is required and audited. */
+  /**
+   * Cancels an active run; the reason is required and audited. Before the cutover the run ends at
+   * once; while a hop changes the platform, that hop is rolled back from its next step on.
+   */
   @PostMapping("/runs/{id}/cancel")
   String cancelRun(
       @PathVariable String id,
@@ -250,8 +253,14 @@ class ConsolePages {
       RedirectAttributes flash) {
     InputChecks.requireRunId("id", id);
     try {
-      runs.cancel(id, reason, principal.getName());
-      flash.addFlashAttribute("notice", "Run " + id + " cancelled.");
+      RunView after = runs.cancel(id, reason, principal.getName());
+      flash.addFlashAttribute(
+          "notice",
+          RunState.ACTIVE.wire().equals(after.state())
+              ? "Cancel recorded: run "
+                  + id
+                  + " rolls back the hop in progress from its next step, then waits for the review."
+              : "Run " + id + " cancelled.");
     } catch (RunConflictException | RunService.EngineCommandFailedException e) {
       flash.addFlashAttribute("error", e.getMessage());
     } catch (InvalidInputException e) {
