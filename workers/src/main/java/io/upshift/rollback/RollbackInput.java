@@ -1,25 +1,22 @@
 package io.upshift.rollback;
 
 /**
- * The variables every rollback step reads: the platform, the run and the plan of the undo (the
- * failure message is the run's {@code outcomeMessage}, set by the boundary that caught it).
+ * The variables the rollback steps read: the platform, the run, the plan of the undo, what the
+ * database restore did, and the failure message (the run's {@code outcomeMessage}, set by the
+ * boundary that caught it). Each worker fetches only the ones it needs.
  */
 record RollbackInput(
     String platform,
     String runId,
     RollbackPlan rollbackPlan,
     DatabaseRestore databaseRestore,
-    String outcomeMessage,
-    Boolean approved) {
-
-  static final String[] VARIABLES = {
-    "platform", "runId", "rollbackPlan", "databaseRestore", "outcomeMessage", "approved"
-  };
+    String outcomeMessage) {
 
   RollbackPlan plan() {
     if (rollbackPlan == null) {
       throw new io.upshift.run.StepFailure(
-          "The rollback step needs the variable rollbackPlan (set by \"Plan the rollback\")");
+          "The rollback step needs the variable rollbackPlan (set by \"Read what the failed hop"
+              + " changed\")");
     }
     return rollbackPlan;
   }
