@@ -8,10 +8,14 @@ import io.upshift.metrics.UpshiftMetrics.StepOutcome;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -63,11 +67,9 @@ public class JobSteps {
    * still busy) waits for the first delivery to finish instead of running its side effects
    * concurrently; the bodies are idempotent, so the second run finds the work done.
    */
-  private final java.util.concurrent.ConcurrentHashMap<
-          Long, java.util.concurrent.locks.ReentrantLock>
-      running = new java.util.concurrent.ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Long, ReentrantLock> running = new ConcurrentHashMap<>();
 
-  @org.springframework.beans.factory.annotation.Autowired
+  @Autowired
   JobSteps(
       RunJournal journal,
       Clock clock,
@@ -86,8 +88,7 @@ public class JobSteps {
   }
 
   public <T> T run(ActivatedJob job, Callable<T> body, Function<T, String> summary) {
-    java.util.concurrent.locks.ReentrantLock lock =
-        running.computeIfAbsent(job.getKey(), k -> new java.util.concurrent.locks.ReentrantLock());
+    ReentrantLock lock = running.computeIfAbsent(job.getKey(), k -> new ReentrantLock());
     lock.lock();
     try (AutoCloseable beat = heartbeat.keepAlive(job)) {
       return runOnce(job, body, summary);
@@ -117,8 +118,7 @@ public class JobSteps {
         var cancel = cancels.find(runId);
         if (cancel.isPresent()) {
           String failure = job.getElementId() + ": " + cancel.get().message();
-          throw CamundaError.bpmnError(
-              onCancel, failure, java.util.Map.of("failure", failure), null);
+          throw CamundaError.bpmnError(onCancel, failure, Map.of("failure", failure), null);
         }
       }
       T result = body.call();
@@ -168,7 +168,7 @@ public class JobSteps {
       if (runId != null && "true".equals(job.getCustomHeaders().get(INCIDENT))) {
         journal.incident(runId, failure);
       }
-      throw CamundaError.bpmnError(code, failure, java.util.Map.of("failure", failure), cause);
+      throw CamundaError.bpmnError(code, failure, Map.of("failure", failure), cause);
     }
   }
 
