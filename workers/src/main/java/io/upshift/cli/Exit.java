@@ -7,8 +7,8 @@ enum Exit {
       1,
       "the operation ran but the outcome is bad: the run ended failed, rolled-back, rejected,"
           + " expired, cancelled, interrupted or abandoned, or the server refused the request in"
-          + " the current state (409: e.g. the platform has an active run, a cancel inside the"
-          + " cutover)"),
+          + " the current state (409: e.g. the platform has an active run, a cancel when no hop"
+          + " is in progress)"),
   USAGE(2, "usage error or bad input, the CLI's own or a 400 from the server naming each field"),
   ACCESS(3, "authentication or authorization refused (401, 403)"),
   NOT_FOUND(4, "not found (404): no such run or approval task"),

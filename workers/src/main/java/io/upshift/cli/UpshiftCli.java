@@ -232,9 +232,10 @@ public final class UpshiftCli {
   }
 
   /**
-   * {@code runs cancel} (an active run, before its cutover) or {@code runs abandon} (an interrupted
-   * run): both need a reason, which goes into the audit trail. A refusal in the run's state (inside
-   * the cutover, not active, platform busy) is a 409: exit 1 with the server's detail.
+   * {@code runs cancel} (an active run: before its cutover it ends at once, inside it the hop in
+   * progress is rolled back) or {@code runs abandon} (an interrupted run): both need a reason,
+   * which goes into the audit trail. A refusal in the run's state (no hop in progress, not active)
+   * is a 409: exit 1 with the server's detail.
    */
   private Exit runControl(CommandLine line, String action, String usage) {
     line.allow("runs " + action, "--reason", "--json");
@@ -480,8 +481,9 @@ public final class UpshiftCli {
               prints its summary; exit 0 if it completed, 1 if it ended otherwise, 5 once
               --timeout is over (the run goes on)
           %s
-              cancels an active run before its cutover (OPERATOR); inside the cutover the
-              server refuses (exit 1): that would be a rollback
+              cancels an active run (OPERATOR): before its cutover it ends at once; inside
+              it the hop in progress is rolled back from its next step (the run goes on to
+              the review); between hops or at the sign-off the server refuses (exit 1)
           %s
               abandons an interrupted run (lost in a restart of the embedded engine) and
               frees its platform; prints what to check and restore by hand
