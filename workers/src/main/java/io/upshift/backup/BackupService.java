@@ -87,10 +87,13 @@ public class BackupService {
    */
   public String restorePointAtStop(String platform, String runId, String hop, String previousId)
       throws IOException, InterruptedException {
-    BackupManifest first = backup(platform, runId, "");
+    // The previous point's manifest is enough (its WAL position); re-verifying the run's backup
+    // here would hash every dump again inside the downtime.
     Path previousDir = backups.resolve(platform).resolve(previousId);
     BackupManifest previous =
-        Files.exists(previousDir.resolve("manifest.json")) ? readManifest(previousDir) : first;
+        Files.exists(previousDir.resolve("manifest.json"))
+            ? readManifest(previousDir)
+            : backup(platform, runId, "");
     PlatformRegistry.Registration registration = registry.find(platform).orElseThrow();
     String now = walPosition(InstalledPlatform.load(platform, registration));
     String id;
@@ -114,6 +117,15 @@ public class BackupService {
     }
     recordCountsAtStop(platform, runId, hop);
     return id;
+  }
+
+  /** The directory of a backup by id, which must have a manifest (files not re-hashed). */
+  public Path backupDirectory(String platform, String id) {
+    Path dir = backups.resolve(platform).resolve(id);
+    if (!Files.exists(dir.resolve("manifest.json"))) {
+      throw new StepFailure("Backup " + id + " of " + platform + " is missing: no " + dir);
+    }
+    return dir;
   }
 
   /** The directory of a backup by id, verified against its manifest. */
@@ -406,7 +418,7 @@ public class BackupService {
     return List.copyOf(images);
   }
 
-  static String sha256(Path file) throws IOException {
+  public static String sha256(Path file) throws IOException {
     MessageDigest digest = sha256Digest();
     try (InputStream in = Files.newInputStream(file)) {
       byte[] buffer = new byte[64 * 1024];

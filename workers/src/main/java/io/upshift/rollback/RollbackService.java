@@ -152,8 +152,16 @@ public class RollbackService {
         if (!target.startsWith(workDir)) {
           continue;
         }
+        Path source = restorePoint.resolve(file.name());
+        if (!BackupService.sha256(source).equals(file.sha256())) {
+          throw new StepFailure(
+              file.name()
+                  + " of restore point "
+                  + plan.restorePoint()
+                  + " does not match its manifest");
+        }
         Files.createDirectories(target.getParent());
-        Files.copy(restorePoint.resolve(file.name()), target, StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
         restored.add(name);
       }
     }
@@ -532,12 +540,17 @@ public class RollbackService {
     return failedDatabase;
   }
 
-  private Path backupDir(String platform, RollbackPlan plan) throws IOException {
+  /**
+   * The restore point's directory. Files and images need only its manifest and the (checked)
+   * configuration files; the dump is verified by the database restore, which uses it, so it is not
+   * hashed again here, inside the downtime.
+   */
+  private Path backupDir(String platform, RollbackPlan plan) {
     if (plan.restorePoint() == null) {
       throw new StepFailure(
           "Hop " + plan.hop() + " recorded no restore point; nothing to restore files from");
     }
-    return backups.verifiedBackup(platform, plan.restorePoint());
+    return backups.backupDirectory(platform, plan.restorePoint());
   }
 
   @SuppressWarnings("unchecked")
