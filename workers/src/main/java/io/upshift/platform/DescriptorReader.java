@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.util.ArrayList;
@@ -39,6 +40,22 @@ public final class DescriptorReader {
       }
       dropExtensions(tree);
       descriptor = YAML.treeToValue(tree, PlatformDescriptor.class);
+    } catch (UnrecognizedPropertyException e) {
+      throw new DescriptorException(
+          source
+              + ": field "
+              + path(e)
+              + ": unknown key '"
+              + e.getPropertyName()
+              + "'"
+              + suggestion(e.getPropertyName(), e.getKnownPropertyIds())
+              + " (allowed here: "
+              + e.getKnownPropertyIds().stream()
+                  .map(String::valueOf)
+                  .sorted()
+                  .collect(Collectors.joining(", "))
+              + "; x- keys are ignored)",
+          e);
     } catch (JsonMappingException e) {
       throw new DescriptorException(
           source + ": field " + path(e) + ": " + e.getOriginalMessage(), e);
@@ -54,8 +71,13 @@ public final class DescriptorReader {
 
   static List<String> validate(PlatformDescriptor d) {
     List<String> problems = new ArrayList<>();
-    if (d.descriptorVersion() == null || d.descriptorVersion() != 1) {
-      problems.add("descriptorVersion must be 1, was " + d.descriptorVersion());
+    if (d.descriptorVersion() == null
+        || (d.descriptorVersion() != 1 && d.descriptorVersion() != 2)) {
+      problems.add("descriptorVersion must be 1 or 2, was " + d.descriptorVersion());
+    } else if (d.descriptorVersion() == 2) {
+      problems.addAll(DescriptorV2Checks.problems(d));
+    } else {
+      problems.addAll(DescriptorV2Checks.version2KeysIn(d));
     }
     if (d.platform() == null || blank(d.platform().name()) || blank(d.platform().version())) {
       problems.add("platform.name and platform.version are required");
@@ -77,7 +99,7 @@ public final class DescriptorReader {
         }
       }
     }
-    if (d.database() != null) {
+    if (d.database() != null && Integer.valueOf(1).equals(d.descriptorVersion())) {
       var db = d.database();
       if (blank(db.service()) || db.variables() == null || db.migrations() == null) {
         problems.add("database needs service, variables and migrations");
@@ -121,6 +143,42 @@ public final class DescriptorReader {
     } else if (node != null && node.isArray()) {
       node.forEach(DescriptorReader::dropExtensions);
     }
+  }
+
+  /** " (did you mean 'x'?)" for the known key nearest to a misspelt one, or "". */
+  static String suggestion(String unknown, java.util.Collection<Object> known) {
+    String best = null;
+    int bestDistance = Integer.MAX_VALUE;
+    for (Object k : known) {
+      int distance = distance(unknown.toLowerCase(), String.valueOf(k).toLowerCase());
+      if (distance < bestDistance) {
+        best = String.valueOf(k);
+        bestDistance = distance;
+      }
+    }
+    return best != null && bestDistance <= Math.max(2, unknown.length() / 3)
+        ? " (did you mean '" + best + "'?)"
+        : "";
+  }
+
+  private static int distance(String a, String b) {
+    int[] previous = new int[b.length() + 1];
+    int[] current = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      previous[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      current[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        current[j] =
+            Math.min(Math.min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+      }
+      int[] swap = previous;
+      previous = current;
+      current = swap;
+    }
+    return previous[b.length()];
   }
 
   private static String path(JsonMappingException e) {

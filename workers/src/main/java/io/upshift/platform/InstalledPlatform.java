@@ -32,33 +32,40 @@ public record InstalledPlatform(
     }
   }
 
+  /**
+   * The first database (version 1: the only one). Steps that handle every database iterate {@link
+   * PlatformDescriptor#databases()} instead.
+   */
   public PlatformDescriptor.Database database() {
-    if (descriptor.database() == null) {
+    if (descriptor.databases().isEmpty()) {
       throw new DescriptorException(name + " has no database in its descriptor (upshift.yaml)");
     }
-    return descriptor.database();
+    return descriptor.databases().get(0);
   }
 
   public String databaseName() {
-    return env.require(database().variables().name());
+    return database().resolveName(env);
   }
 
   public String databaseUser() {
-    return env.require(database().variables().user());
+    return database().resolveUser(env);
   }
 
   public String databasePassword() {
-    return env.require(database().variables().password());
+    return database().resolvePassword(env);
   }
 
-  /** JDBC URL of the platform database as published on the host. */
+  /**
+   * JDBC URL of the first database as published on the host (version 1). Version 2 databases are
+   * reached through their containers: {@link DatabaseEndpoints}.
+   */
   public String jdbcUrl() {
-    String host = database().host() == null ? "127.0.0.1" : database().host();
-    return "jdbc:postgresql://"
-        + host
-        + ":"
-        + env.require(database().variables().port())
-        + "/"
-        + databaseName();
+    var db = database();
+    if (!db.publishedOnHost()) {
+      throw new IllegalStateException(
+          "databases[" + db.id() + "] is reached through its container: use DatabaseEndpoints");
+    }
+    String host = db.host() == null ? "127.0.0.1" : db.host();
+    return "jdbc:postgresql://" + host + ":" + db.resolvePort(env) + "/" + databaseName();
   }
 }

@@ -5,9 +5,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The platform descriptor ({@code upshift.yaml}) that each release tag carries: what the release
- * consists of and how to upgrade to it, verify it and protect its data. Schema version 1 is
- * documented in deploy/demo/README.md; {@code x-} keys are extensions Upshift ignores.
+ * The platform descriptor ({@code upshift.yaml}): what one release consists of and how to upgrade
+ * to it, verify it and protect its data. docs/descriptor.md is the reference of both schema
+ * versions: 1 (one database reached over a published port) and 2 (several databases reached through
+ * their containers, volumes, stages, hooks, manual steps). One record holds both; {@link
+ * DescriptorReader} rejects the keys of the other version, and {@link #databases()} gives every
+ * consumer the version-2 view. {@code x-} keys are extensions Upshift ignores.
  */
 public record PlatformDescriptor(
     Integer descriptorVersion,
@@ -15,7 +18,13 @@ public record PlatformDescriptor(
     Compose compose,
     List<Service> services,
     Database database,
+    List<Database> databases,
+    List<Volume> volumes,
     Config config,
+    List<Stage> stages,
+    List<Hook> hooks,
+    List<ManualStep> manualSteps,
+    VersionRecord versionRecord,
     List<HttpExpectation> healthChecks,
     List<SmokeTest> smokeTests,
     List<Invariant> dataInvariants,
@@ -23,11 +32,43 @@ public record PlatformDescriptor(
     List<IndexRef> requiredIndexes,
     Upgrade upgrade) {
 
-  public record Platform(String name, String version, String summary) {}
+  /** The id version 1's single database gets in {@link #databases()}. */
+  public static final String V1_DATABASE_ID = "main";
+
+  /**
+   * @param releaseNotes file in the release shown to the approver (default {@code
+   *     RELEASE_NOTES.md}; version 2)
+   */
+  public record Platform(String name, String version, String summary, String releaseNotes) {
+
+    public String releaseNotesFile() {
+      return releaseNotes == null || releaseNotes.isBlank() ? "RELEASE_NOTES.md" : releaseNotes;
+    }
+  }
 
   public record Compose(String file, String envFile, String envTemplate) {}
 
-  public record Service(String name, Role role, Integer stopOrder, Integer healthTimeoutSeconds) {}
+  /**
+   * @param stopGraceSeconds how long a stop waits before killing (version 2; default: the compose
+   *     file's {@code stop_grace_period}, else 10 s)
+   * @param started what "started" means for this service (version 2)
+   */
+  public record Service(
+      String name,
+      Role role,
+      Integer stopOrder,
+      Integer healthTimeoutSeconds,
+      Integer stopGraceSeconds,
+      Started started) {}
+
+  /**
+   * One of: {@code health} (an HTTP URL answering 2xx; {@code ${VAR}} from .env), {@code logLine}
+   * (a regular expression in the container's log since it started), {@code runningSeconds}
+   * (running, not restarting, that long). None: Docker's healthcheck if the service has one, else
+   * running for 5 s.
+   */
+  public record Started(
+      String health, String logLine, Integer runningSeconds, Integer timeoutSeconds) {}
 
   public enum Role {
     @JsonProperty("application")
@@ -36,21 +77,158 @@ public record PlatformDescriptor(
     DATABASE
   }
 
+  /**
+   * A database of the platform. Version 1 uses {@code host}, {@code defaultName} and {@code
+   * variables} (names of .env variables, reached over a port published to the host) and keeps its
+   * checks at the top level; version 2 uses {@code id}, {@code name}, {@code user}, {@code
+   * password}, {@code port} (literals or .env references, reached through the database's container)
+   * and keeps its checks here.
+   */
   public record Database(
+      String id,
       String service,
       String engine,
       String host,
       String defaultName,
       DatabaseVariables variables,
+      ValueRef name,
+      ValueRef user,
+      ValueRef password,
+      ValueRef port,
       Migrations migrations,
-      String requiredSchemaVersion) {}
+      String requiredSchemaVersion,
+      List<Invariant> dataInvariants,
+      List<String> protectedTables,
+      List<IndexRef> requiredIndexes) {
 
-  /** Names of the .env variables that hold the connection; credentials never leave the .env. */
+    /** Version 1: reached over a port published to the host, named by .env variables. */
+    public boolean publishedOnHost() {
+      return variables != null;
+    }
+
+    /** The database name: a literal, or read from the platform's .env. */
+    public String resolveName(EnvFile env) {
+      if (variables != null) {
+        return env.require(variables.name());
+      }
+      return name.resolve(env, "databases[" + id + "].name");
+    }
+
+    /** The user: a literal, a .env reference, or {@code postgres}. */
+    public String resolveUser(EnvFile env) {
+      if (variables != null) {
+        return env.require(variables.user());
+      }
+      return user == null ? "postgres" : user.resolve(env, "databases[" + id + "].user");
+    }
+
+    /** The password from .env, or null when the database declares none. */
+    public String resolvePassword(EnvFile env) {
+      if (variables != null) {
+        return env.require(variables.password());
+      }
+      return password == null ? null : password.resolve(env, "databases[" + id + "].password");
+    }
+
+    /** Version 1: the port published on the host; version 2: the container port (5432). */
+    public int resolvePort(EnvFile env) {
+      String value =
+          variables != null
+              ? env.require(variables.port())
+              : port == null ? "5432" : port.resolve(env, "databases[" + id + "].port");
+      try {
+        return Integer.parseInt(value.trim());
+      } catch (NumberFormatException e) {
+        throw new DescriptorException(
+            "databases[" + id + "].port: '" + value + "' is not a port number (1-65535)");
+      }
+    }
+  }
+
+  /** Version 1: names of the .env variables that hold the connection. */
   public record DatabaseVariables(String name, String user, String password, String port) {}
 
-  public record Migrations(String tool, String location, String historyTable) {}
+  /**
+   * How a database's schema is migrated.
+   *
+   * @param tool {@code flyway} (SQL files at {@code location} in the release) or {@code command}
+   *     (the platform's own tool run in a one-off container of {@code service}'s target image)
+   * @param environment variables pointing the command's service at a database; {@code {host}},
+   *     {@code {port}}, {@code {name}}, {@code {user}}, {@code {password}} are filled in
+   * @param versionQuery SQL whose first column of the first row is the schema version (command)
+   */
+  public record Migrations(
+      String tool,
+      String location,
+      String historyTable,
+      String service,
+      List<String> command,
+      List<String> statusCommand,
+      Map<String, String> environment,
+      String versionQuery,
+      Integer timeoutSeconds) {
 
-  public record Config(List<DeprecatedVariable> deprecated, List<RequiredVariable> newRequired) {}
+    public boolean isFlyway() {
+      return "flyway".equals(tool);
+    }
+
+    public boolean isCommand() {
+      return "command".equals(tool);
+    }
+
+    public int timeoutOrDefault() {
+      return timeoutSeconds == null ? 600 : timeoutSeconds;
+    }
+  }
+
+  /**
+   * A volume of files: a named volume of the compose file ({@code name}) or a bind-mounted
+   * directory relative to the platform directory ({@code path}).
+   *
+   * @param policy {@code stopped} (default: saved after the stop), {@code live} (saved while the
+   *     platform serves) or {@code skip} (never saved; {@code reason} required)
+   */
+  public record Volume(String name, String path, String policy, String reason) {
+
+    public String policyOrDefault() {
+      return policy == null ? "stopped" : policy;
+    }
+
+    /** A stable label: the volume's name or its path. */
+    public String label() {
+      return name != null ? name : path;
+    }
+  }
+
+  /**
+   * @param files configuration files and directories beyond .env, relative to the platform
+   *     directory, saved and restored (version 2)
+   */
+  public record Config(
+      List<DeprecatedVariable> deprecated,
+      List<RequiredVariable> newRequired,
+      List<String> files) {}
+
+  /**
+   * One step of the cutover's order: {@code stop} or {@code start} ({@code all}, {@code rest} or
+   * service names), or {@code migrate} ({@code all} or database ids); {@code waitStarted} waits for
+   * the started services before the next stage.
+   */
+  public record Stage(Object stop, Object migrate, Object start, Boolean waitStarted) {}
+
+  /**
+   * A command run in a running service's container at a point of the cutover.
+   *
+   * @param at {@code beforeMigrations}, {@code afterMigrations} or {@code afterStart}
+   * @param command argument array; {@code {previousVersion}} and {@code {version}} are filled in
+   */
+  public record Hook(String at, String service, List<String> command, Integer timeoutSeconds) {}
+
+  /** A step a person does during the cutover; the run waits for it. */
+  public record ManualStep(String id, String at, String text) {}
+
+  /** Where Upshift records the installed version (default: schema {@code upshift}). */
+  public record VersionRecord(String database, String schema, String table) {}
 
   public record DeprecatedVariable(String name, String replacedBy, String since) {}
 
@@ -86,6 +264,59 @@ public record PlatformDescriptor(
       String leaveLine,
       Boolean skipLines,
       List<String> steppingStones) {}
+
+  /**
+   * The platform's databases, version 2's view: version 1's single database becomes one entry with
+   * id {@value #V1_DATABASE_ID} carrying the top-level checks.
+   */
+  public List<Database> databases() {
+    if (databases != null) {
+      return databases;
+    }
+    if (database == null) {
+      return List.of();
+    }
+    Database d = database;
+    return List.of(
+        new Database(
+            V1_DATABASE_ID,
+            d.service(),
+            d.engine(),
+            d.host(),
+            d.defaultName(),
+            d.variables(),
+            null,
+            null,
+            null,
+            null,
+            d.migrations(),
+            d.requiredSchemaVersion(),
+            dataInvariants,
+            protectedTables,
+            requiredIndexes));
+  }
+
+  /** The database with this id. */
+  public java.util.Optional<Database> database(String id) {
+    return databases().stream().filter(d -> d.id().equals(id)).findFirst();
+  }
+
+  public List<Volume> volumes() {
+    return volumes == null ? List.of() : volumes;
+  }
+
+  public List<Hook> hooks() {
+    return hooks == null ? List.of() : hooks;
+  }
+
+  public List<ManualStep> manualSteps() {
+    return manualSteps == null ? List.of() : manualSteps;
+  }
+
+  /** Configuration files and directories beyond .env. */
+  public List<String> configFiles() {
+    return config == null || config.files() == null ? List.of() : config.files();
+  }
 
   public Version version() {
     return Version.parse(platform.version());
