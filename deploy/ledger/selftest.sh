@@ -20,6 +20,7 @@ HELPER="$HERE/lib/ledger_platform.py"
 PREFIX="upshift-selftest-ledger"
 RUN_ID="$$"
 KEEP=0
+WAIT="${SELFTEST_WAIT_SECONDS:-300}"   # bound of every wait for a service; generous, machines here are loaded
 for arg in "$@"; do
   case "$arg" in
     --keep) KEEP=1 ;;
@@ -133,12 +134,12 @@ ledger_migrate() { ct 300 run --rm --no-deps -T api ledger-migrate "$@" 2> >(gre
 admin_hook() { ct 300 run --rm --no-deps -T manager ledger-admin apply-missing-revisions "$1" 2> >(grep -v '^Creating ' >&2); }
 # start_manager_first: the descriptor's stages: manager, wait healthy, then the rest.
 start_manager_first() {
-  ct 180 up -d --no-deps manager >>"$WORK/logs/$1-up.log" 2>&1 && wait_state manager healthy 120 \
-    && ct 180 up -d >>"$WORK/logs/$1-up.log" 2>&1
+  ct 300 up -d --no-deps manager >>"$WORK/logs/$1-up.log" 2>&1 && wait_state manager healthy "$WAIT" \
+    && ct 300 up -d >>"$WORK/logs/$1-up.log" 2>&1
 }
 wait_started() {  # every service by the descriptor's rule
-  wait_log db "database system is ready to accept connections" 120 && wait_state manager healthy 120 \
-    && wait_state api healthy 120 && running_for worker 5
+  wait_log db "database system is ready to accept connections" "$WAIT" && wait_state manager healthy "$WAIT" \
+    && wait_state api healthy "$WAIT" && running_for worker 5
 }
 
 # install NAME TAG: fresh clone at TAG, own port and project, db up, migrations, manager first, the rest.
@@ -152,7 +153,7 @@ install() {
   h env-set "$DIR/.env" API_PORT "$(free_port)"
   PROJECT_DIR[$PROJ]="$DIR"
   ct 120 up -d db >"$WORK/logs/$name-up-db.log" 2>&1 || { fail "$name: compose up db"; return 1; }
-  wait_log db "database system is ready to accept connections" 120 || { fail "$name: db ready"; show_logs; return 1; }
+  wait_log db "database system is ready to accept connections" "$WAIT" || { fail "$name: db ready"; show_logs; return 1; }
   flyway_ledger "$name-flyway.log" || { fail "$name: flyway (ledger)"; tail -n 20 "$WORK/logs/$name-flyway.log"; return 1; }
   ledger_migrate upgrade >"$WORK/logs/$name-ledger-migrate.log" 2>&1 || { fail "$name: ledger-migrate upgrade"; cat "$WORK/logs/$name-ledger-migrate.log"; return 1; }
   start_manager_first "$name" || { fail "$name: start (manager first)"; show_logs; return 1; }
@@ -237,13 +238,13 @@ upgrade_by_hand() {
   flyway_ledger "upgrade-$tag-flyway.log" || { fail "$prev->$tag: flyway (ledger)"; tail -n 20 "$WORK/logs/upgrade-$tag-flyway.log"; return 1; }
   ledger_migrate upgrade >"$WORK/logs/upgrade-$tag-ledger-migrate.log" 2>&1 \
     || { fail "$prev->$tag: ledger-migrate upgrade"; cat "$WORK/logs/upgrade-$tag-ledger-migrate.log"; return 1; }
-  ct 180 up -d --no-deps manager >"$WORK/logs/upgrade-$tag-up.log" 2>&1 && wait_state manager healthy 120 \
+  ct 300 up -d --no-deps manager >"$WORK/logs/upgrade-$tag-up.log" 2>&1 && wait_state manager healthy "$WAIT" \
     || { fail "$prev->$tag: manager first"; show_logs; return 1; }
   if out="$(admin_hook "${prev#v}" 2>&1)"; then pass "$prev->$tag: hook ledger-admin apply-missing-revisions ${prev#v}: $(echo "$out" | tr '\n' ' ')"
   else fail "$prev->$tag: hook: $out"; fi
   if out="$(admin_hook "${prev#v}" 2>&1)" && grep -q '^0 revision(s) applied' <<<"$out"; then pass "$prev->$tag: hook again changes nothing: $(tail -n 1 <<<"$out")"
   else fail "$prev->$tag: hook is not idempotent: $out"; fi
-  ct 180 up -d >>"$WORK/logs/upgrade-$tag-up.log" 2>&1 && wait_started || { fail "$prev->$tag: services started"; show_logs; return 1; }
+  ct 300 up -d >>"$WORK/logs/upgrade-$tag-up.log" 2>&1 && wait_started || { fail "$prev->$tag: services started"; show_logs; return 1; }
   pass "$prev->$tag: upgraded by hand and started in $(elapsed "$t0")"
   [ "$(container_of db)" = "$db_before" ] && pass "$prev->$tag: db container kept" || fail "$prev->$tag: db container recreated"
 }
@@ -356,9 +357,9 @@ if install health v1.1.0; then
   git -C "$DIR" checkout -q v1.1.1-fail-health
   flyway_ledger fail-health-flyway.log && ledger_migrate upgrade >"$WORK/logs/fail-health-migrate.log" 2>&1 \
     && pass "fail-health: both databases migrate (ledger V2.1, files 2.1)" || fail "fail-health: migrations"
-  ct 180 up -d --no-deps manager >/dev/null 2>&1 && wait_state manager healthy 120 && ct 180 up -d >/dev/null 2>&1 \
+  ct 300 up -d --no-deps manager >/dev/null 2>&1 && wait_state manager healthy "$WAIT" && ct 300 up -d >/dev/null 2>&1 \
     && pass "fail-health: manager healthy, the rest started" || fail "fail-health: start"
-  wait_state api unhealthy 120 && pass "fail-health: api container turns unhealthy" || fail "fail-health: api is $(state_of api)"
+  wait_state api unhealthy "$WAIT" && pass "fail-health: api container turns unhealthy" || fail "fail-health: api is $(state_of api)"
   body="$(h http GET "$(api)/health")"
   [[ "$body" == 503* ]] && [[ "$body" == *"never became ready"* ]] && pass "fail-health: GET /health -> ${body:0:140}" || fail "fail-health: GET /health -> $body"
   running_for worker 3 && pass "fail-health: the worker runs (it has no healthcheck)" || fail "fail-health: worker"

@@ -35,6 +35,7 @@ public final class LedgerPlatform {
           List.of(
               "bash",
               DemoPlatform.ROOT.resolve("deploy/ledger/make-repo.sh").toString(),
+              "--force", // a test artefact under target/: follow edited release folders
               repo.toString()),
           5);
       repository = repo;
