@@ -1,10 +1,5 @@
 package io.upshift.engine;
 
-import io.camunda.client.CamundaClient;
-import io.camunda.client.api.command.DeployResourceCommandStep1;
-import io.camunda.client.api.command.DeployResourceCommandStep1.DeployResourceCommandStep2;
-import io.camunda.client.api.response.DeploymentEvent;
-import io.camunda.client.api.response.Process;
 import io.upshift.metrics.UpshiftMetrics;
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,12 +31,12 @@ class RunbookDeployer implements ApplicationRunner {
   static final String RESOURCE_PATTERN = "classpath*:bpmn/**/*.{bpmn,form}";
   private static final Logger log = LoggerFactory.getLogger(RunbookDeployer.class);
 
-  private final CamundaClient client;
+  private final EngineCommands engine;
   private final DeployedRunbooks runbooks;
   private final UpshiftMetrics metrics;
 
-  RunbookDeployer(CamundaClient client, DeployedRunbooks runbooks, UpshiftMetrics metrics) {
-    this.client = client;
+  RunbookDeployer(EngineCommands engine, DeployedRunbooks runbooks, UpshiftMetrics metrics) {
+    this.engine = engine;
     this.runbooks = runbooks;
     this.metrics = metrics;
   }
@@ -61,27 +56,21 @@ class RunbookDeployer implements ApplicationRunner {
     }
     List<Resource> sorted = new ArrayList<>(List.of(resources));
     sorted.sort(Comparator.comparing(Resource::getFilename));
-    DeployResourceCommandStep1 command = client.newDeployResourceCommand();
-    DeployResourceCommandStep2 step = null;
+    Map<String, byte[]> contents = new LinkedHashMap<>();
     for (Resource resource : sorted) {
       try (InputStream in = resource.getInputStream()) {
-        byte[] bytes = in.readAllBytes();
-        step =
-            step == null
-                ? command.addResourceBytes(bytes, resource.getFilename())
-                : step.addResourceBytes(bytes, resource.getFilename());
+        contents.put(resource.getFilename(), in.readAllBytes());
       }
     }
-    DeploymentEvent deployment = step.send().join();
     Map<String, Integer> versions = new LinkedHashMap<>();
-    for (Process process : deployment.getProcesses()) {
-      versions.put(process.getBpmnProcessId(), process.getVersion());
+    for (EngineCommands.DeployedProcess process : engine.deploy(contents)) {
+      versions.put(process.processId(), process.version());
       log.info(
           "Runbook {} version {} deployed from {} (definition key {})",
-          process.getBpmnProcessId(),
-          process.getVersion(),
-          process.getResourceName(),
-          process.getProcessDefinitionKey());
+          process.processId(),
+          process.version(),
+          process.resourceName(),
+          process.processDefinitionKey());
     }
     runbooks.replace(versions);
     metrics.runbooksDeployed(versions.keySet());
