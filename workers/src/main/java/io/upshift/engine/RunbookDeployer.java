@@ -3,6 +3,7 @@ package io.upshift.engine;
 import io.upshift.metrics.UpshiftMetrics;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -34,9 +35,15 @@ class RunbookDeployer implements ApplicationRunner {
   private final EngineCommands engine;
   private final DeployedRunbooks runbooks;
   private final UpshiftMetrics metrics;
+  private final Duration connectTimeout;
 
-  RunbookDeployer(EngineCommands engine, DeployedRunbooks runbooks, UpshiftMetrics metrics) {
+  RunbookDeployer(
+      EngineCommands engine,
+      DeployedRunbooks runbooks,
+      UpshiftMetrics metrics,
+      EngineProperties properties) {
     this.engine = engine;
+    this.connectTimeout = properties.connectTimeout();
     this.runbooks = runbooks;
     this.metrics = metrics;
   }
@@ -44,6 +51,32 @@ class RunbookDeployer implements ApplicationRunner {
   @Override
   public void run(ApplicationArguments args) throws IOException {
     deploy();
+  }
+
+  /**
+   * A cluster that is busy or still coming up may not answer the first deployment within the
+   * client's request timeout: try again while it is unavailable, for at most {@code
+   * upshift.engine.connect-timeout}.
+   */
+  private List<EngineCommands.DeployedProcess> deployWithin(Map<String, byte[]> contents) {
+    long deadline = System.nanoTime() + connectTimeout.toNanos();
+    while (true) {
+      try {
+        return engine.deploy(contents);
+      } catch (EngineCommandException e) {
+        if (e.outcome() != EngineCommandException.Outcome.UNAVAILABLE
+            || System.nanoTime() > deadline) {
+          throw e;
+        }
+        log.warn("Deploying the runbooks: {}; trying again", e.getMessage());
+        try {
+          Thread.sleep(1000);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
   }
 
   private void deploy() throws IOException {
@@ -63,7 +96,7 @@ class RunbookDeployer implements ApplicationRunner {
       }
     }
     Map<String, Integer> versions = new LinkedHashMap<>();
-    for (EngineCommands.DeployedProcess process : engine.deploy(contents)) {
+    for (EngineCommands.DeployedProcess process : deployWithin(contents)) {
       versions.put(process.processId(), process.version());
       log.info(
           "Runbook {} version {} deployed from {} (definition key {})",
