@@ -1,9 +1,8 @@
 package io.upshift.approval;
 
-import io.camunda.client.CamundaClient;
-import io.camunda.client.api.command.ClientStatusException;
-import io.grpc.Status;
 import io.upshift.audit.AuditLog;
+import io.upshift.engine.EngineCommandException;
+import io.upshift.engine.EngineCommands;
 import io.upshift.metrics.UpshiftMetrics;
 import io.upshift.run.FieldError;
 import io.upshift.run.InvalidInputException;
@@ -34,7 +33,8 @@ import org.springframework.stereotype.Service;
  * <p>Why an open task can disappear from the engine: an interrupting timer (expiry) or the run
  * ending on another path cancels it, and the engine tells no worker. Upshift closes such tasks when
  * the run ends ({@link RunEnded}: {@code expired} if the run ended expired, else {@code cancelled})
- * and when the engine answers NOT_FOUND to a decision.
+ * and when the engine answers that the task's job is not found (gRPC NOT_FOUND or an HTTP 404
+ * problem, whichever protocol the client speaks) or already completed.
  */
 @Service
 public class ApprovalService {
@@ -52,7 +52,7 @@ public class ApprovalService {
   private final ApprovalInbox inbox;
   private final ApprovalAudit audit;
   private final RunService runs;
-  private final CamundaClient client;
+  private final EngineCommands engine;
   private final Clock clock;
   private final AuditLog auditLog;
   private final UpshiftMetrics metrics;
@@ -62,7 +62,7 @@ public class ApprovalService {
       ApprovalInbox inbox,
       ApprovalAudit audit,
       RunService runs,
-      CamundaClient client,
+      EngineCommands engine,
       Clock clock,
       UpshiftMetrics metrics,
       AuditLog auditLog,
@@ -73,7 +73,7 @@ public class ApprovalService {
     this.inbox = inbox;
     this.audit = audit;
     this.runs = runs;
-    this.client = client;
+    this.engine = engine;
     this.clock = clock;
   }
 
@@ -137,13 +137,12 @@ public class ApprovalService {
       throw notOpen(inbox.find(id).orElse(task));
     }
     try {
-      client
-          .newCompleteCommand(task.jobKey())
-          .variables(outcome(task, decision, user, comment))
-          .send()
-          .join();
-    } catch (ClientStatusException e) {
-      if (e.getStatusCode() == Status.Code.NOT_FOUND) {
+      engine.completeJob(task.jobKey(), outcome(task, decision, user, comment));
+    } catch (EngineCommandException e) {
+      // The same over gRPC (NOT_FOUND) and REST (404 problem detail); a job that is gone was
+      // completed or cancelled with its run: either way it no longer waits for this decision.
+      if (e.outcome() == EngineCommandException.Outcome.NOT_FOUND
+          || e.outcome() == EngineCommandException.Outcome.ALREADY_COMPLETED) {
         inbox.closeTask(id, ApprovalState.CANCELLED, now);
         audit.append(
             task,

@@ -1,13 +1,9 @@
 package io.upshift.engine;
 
-import io.camunda.client.CamundaClient;
-import io.camunda.client.api.command.DeployResourceCommandStep1;
-import io.camunda.client.api.command.DeployResourceCommandStep1.DeployResourceCommandStep2;
-import io.camunda.client.api.response.DeploymentEvent;
-import io.camunda.client.api.response.Process;
 import io.upshift.metrics.UpshiftMetrics;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -36,12 +32,18 @@ class RunbookDeployer implements ApplicationRunner {
   static final String RESOURCE_PATTERN = "classpath*:bpmn/**/*.{bpmn,form}";
   private static final Logger log = LoggerFactory.getLogger(RunbookDeployer.class);
 
-  private final CamundaClient client;
+  private final EngineCommands engine;
   private final DeployedRunbooks runbooks;
   private final UpshiftMetrics metrics;
+  private final Duration connectTimeout;
 
-  RunbookDeployer(CamundaClient client, DeployedRunbooks runbooks, UpshiftMetrics metrics) {
-    this.client = client;
+  RunbookDeployer(
+      EngineCommands engine,
+      DeployedRunbooks runbooks,
+      UpshiftMetrics metrics,
+      EngineProperties properties) {
+    this.engine = engine;
+    this.connectTimeout = properties.connectTimeout();
     this.runbooks = runbooks;
     this.metrics = metrics;
   }
@@ -49,6 +51,32 @@ class RunbookDeployer implements ApplicationRunner {
   @Override
   public void run(ApplicationArguments args) throws IOException {
     deploy();
+  }
+
+  /**
+   * A cluster that is busy or still coming up may not answer the first deployment within the
+   * client's request timeout: try again while it is unavailable, for at most {@code
+   * upshift.engine.connect-timeout}.
+   */
+  private List<EngineCommands.DeployedProcess> deployWithin(Map<String, byte[]> contents) {
+    long deadline = System.nanoTime() + connectTimeout.toNanos();
+    while (true) {
+      try {
+        return engine.deploy(contents);
+      } catch (EngineCommandException e) {
+        if (e.outcome() != EngineCommandException.Outcome.UNAVAILABLE
+            || System.nanoTime() > deadline) {
+          throw e;
+        }
+        log.warn("Deploying the runbooks: {}; trying again", e.getMessage());
+        try {
+          Thread.sleep(1000);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
   }
 
   private void deploy() throws IOException {
@@ -61,27 +89,21 @@ class RunbookDeployer implements ApplicationRunner {
     }
     List<Resource> sorted = new ArrayList<>(List.of(resources));
     sorted.sort(Comparator.comparing(Resource::getFilename));
-    DeployResourceCommandStep1 command = client.newDeployResourceCommand();
-    DeployResourceCommandStep2 step = null;
+    Map<String, byte[]> contents = new LinkedHashMap<>();
     for (Resource resource : sorted) {
       try (InputStream in = resource.getInputStream()) {
-        byte[] bytes = in.readAllBytes();
-        step =
-            step == null
-                ? command.addResourceBytes(bytes, resource.getFilename())
-                : step.addResourceBytes(bytes, resource.getFilename());
+        contents.put(resource.getFilename(), in.readAllBytes());
       }
     }
-    DeploymentEvent deployment = step.send().join();
     Map<String, Integer> versions = new LinkedHashMap<>();
-    for (Process process : deployment.getProcesses()) {
-      versions.put(process.getBpmnProcessId(), process.getVersion());
+    for (EngineCommands.DeployedProcess process : deployWithin(contents)) {
+      versions.put(process.processId(), process.version());
       log.info(
           "Runbook {} version {} deployed from {} (definition key {})",
-          process.getBpmnProcessId(),
-          process.getVersion(),
-          process.getResourceName(),
-          process.getProcessDefinitionKey());
+          process.processId(),
+          process.version(),
+          process.resourceName(),
+          process.processDefinitionKey());
     }
     runbooks.replace(versions);
     metrics.runbooksDeployed(versions.keySet());

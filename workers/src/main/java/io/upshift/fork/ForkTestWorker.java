@@ -1,11 +1,11 @@
 package io.upshift.fork;
 
-import io.camunda.client.CamundaClient;
 import io.camunda.client.annotation.JobWorker;
 import io.camunda.client.annotation.VariablesAsType;
 import io.camunda.client.api.response.ActivatedJob;
 import io.camunda.client.exception.BpmnError;
 import io.camunda.client.exception.JobError;
+import io.upshift.engine.EngineCommands;
 import io.upshift.run.JobSteps;
 import jakarta.annotation.PreDestroy;
 import java.util.concurrent.ExecutorService;
@@ -36,13 +36,13 @@ public class ForkTestWorker {
 
   private final ForkUpgrades forks;
   private final JobSteps steps;
-  private final CamundaClient client;
+  private final EngineCommands engine;
   private final ExecutorService runner;
 
-  ForkTestWorker(ForkUpgrades forks, JobSteps steps, CamundaClient client) {
+  ForkTestWorker(ForkUpgrades forks, JobSteps steps, EngineCommands engine) {
     this.forks = forks;
     this.steps = steps;
-    this.client = client;
+    this.engine = engine;
     AtomicInteger n = new AtomicInteger();
     this.runner =
         Executors.newFixedThreadPool(
@@ -70,22 +70,15 @@ public class ForkTestWorker {
                   ForkJob.refusals(
                       () -> new Output(forks.test(vars.requirePreflight(), vars.rules()))),
               ForkTestWorker::summary);
-      client.newCompleteCommand(job.getKey()).variables(out).send().join();
+      engine.completeJob(job.getKey(), out);
     } catch (BpmnError e) {
-      var command =
-          client
-              .newThrowErrorCommand(job.getKey())
-              .errorCode(e.getErrorCode())
-              .errorMessage(e.getErrorMessage());
-      (e.getVariables() == null ? command : command.variables(e.getVariables())).send().join();
+      engine.throwError(job.getKey(), e.getErrorCode(), e.getErrorMessage(), e.getVariables());
     } catch (JobError e) {
-      client
-          .newFailCommand(job.getKey())
-          .retries(e.getRetries() == null ? 0 : e.getRetries())
-          .retryBackoff(e.getRetryBackoff() == null ? java.time.Duration.ZERO : e.getRetryBackoff())
-          .errorMessage(e.getErrorMessage())
-          .send()
-          .join();
+      engine.failJob(
+          job.getKey(),
+          e.getRetries() == null ? 0 : e.getRetries(),
+          e.getRetryBackoff(),
+          e.getErrorMessage());
     } catch (RuntimeException e) {
       // The engine did not take the answer; the job times out and is handed out again.
       log.warn(

@@ -1,7 +1,7 @@
 package io.upshift.run;
 
-import io.camunda.client.CamundaClient;
 import io.camunda.client.api.response.ActivatedJob;
+import io.upshift.engine.EngineCommands;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -24,7 +24,7 @@ public class JobHeartbeat implements DisposableBean {
   private static final Logger log = LoggerFactory.getLogger(JobHeartbeat.class);
   private static final long MIN_SPAN_MILLIS = 500;
 
-  private final ObjectProvider<CamundaClient> client;
+  private final ObjectProvider<EngineCommands> client;
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -33,7 +33,7 @@ public class JobHeartbeat implements DisposableBean {
             return t;
           });
 
-  JobHeartbeat(ObjectProvider<CamundaClient> client) {
+  JobHeartbeat(ObjectProvider<EngineCommands> client) {
     this.client = client;
   }
 
@@ -57,9 +57,9 @@ public class JobHeartbeat implements DisposableBean {
         timer.scheduleAtFixedRate(
             () -> {
               try {
-                CamundaClient camunda = client.getIfAvailable();
-                if (camunda != null) {
-                  camunda.newUpdateTimeoutCommand(key).timeout(timeout).send().join();
+                EngineCommands engine = client.getIfAvailable();
+                if (engine != null) {
+                  engine.extendJobTimeout(key, timeout);
                 }
               } catch (RuntimeException e) {
                 log.debug("Could not extend the timeout of job {}: {}", key, e.getMessage());

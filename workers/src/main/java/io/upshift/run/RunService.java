@@ -1,11 +1,9 @@
 package io.upshift.run;
 
-import io.camunda.client.CamundaClient;
-import io.camunda.client.api.command.ClientHttpException;
-import io.camunda.client.api.command.ClientStatusException;
-import io.camunda.client.api.response.ProcessInstanceEvent;
 import io.upshift.audit.AuditLog;
 import io.upshift.engine.DeployedRunbooks;
+import io.upshift.engine.EngineCommandException;
+import io.upshift.engine.EngineCommands;
 import io.upshift.metrics.UpshiftMetrics;
 import java.time.Clock;
 import java.time.Instant;
@@ -44,7 +42,7 @@ public class RunService {
   private static final Pattern RUNBOOK_ID = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]{0,199}");
   private static final Logger log = LoggerFactory.getLogger(RunService.class);
 
-  private final CamundaClient client;
+  private final EngineCommands engine;
   private final DeployedRunbooks runbooks;
   private final RunJournal journal;
   private final Map<String, RunbookInputValidator> validators = new HashMap<>();
@@ -58,7 +56,7 @@ public class RunService {
   private final CutoverProgress cutover;
 
   RunService(
-      CamundaClient client,
+      EngineCommands engine,
       DeployedRunbooks runbooks,
       RunJournal journal,
       List<RunbookInputValidator> validators,
@@ -76,7 +74,7 @@ public class RunService {
     this.locks = locks;
     this.transactions = transactions;
     this.events = events;
-    this.client = client;
+    this.engine = engine;
     this.runbooks = runbooks;
     this.journal = journal;
     this.clock = clock;
@@ -105,31 +103,20 @@ public class RunService {
     } catch (PlatformLock.Taken taken) {
       throw locks.busy(taken);
     }
-    ProcessInstanceEvent instance;
+    long instanceKey;
     try {
-      instance =
-          client
-              .newCreateInstanceCommand()
-              .bpmnProcessId(request.runbook())
-              .latestVersion()
-              .variables(variables)
-              .send()
-              .join();
+      instanceKey = engine.startInstance(request.runbook(), variables);
     } catch (RuntimeException e) {
       journal.abandoned(
           runId, "The engine refused to start the run: " + e.getMessage(), clock.instant());
       throw new EngineRefusedException(runId, e);
     }
     // From here on the run exists in the engine: nothing below may report it as refused.
-    journal.instanceStarted(runId, instance.getProcessInstanceKey());
+    journal.instanceStarted(runId, instanceKey);
     metrics.runStarted(request.runbook());
     audit.record(requestedBy, "run.start", runId, describe(request));
     log.info(
-        "Run {} started: {} v{} as instance {}",
-        runId,
-        request.runbook(),
-        instance.getVersion(),
-        instance.getProcessInstanceKey());
+        "Run {} started: {} v{} as instance {}", runId, request.runbook(), version, instanceKey);
     return journal.find(runId).orElseThrow();
   }
 
@@ -307,7 +294,7 @@ public class RunService {
     }
     String note = "";
     try {
-      client.newCancelInstanceCommand(run.processInstanceKey()).send().join();
+      engine.cancelInstance(run.processInstanceKey());
     } catch (RuntimeException e) {
       if (!notFound(e)) {
         throw new EngineCommandFailedException(
@@ -443,17 +430,8 @@ public class RunService {
     return run.steps().stream().filter(s -> CUTOVER_START.equals(s.jobType())).findFirst();
   }
 
-  private static boolean notFound(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof ClientStatusException status
-          && status.getStatusCode() == io.grpc.Status.Code.NOT_FOUND) {
-        return true;
-      }
-      if (t instanceof ClientHttpException http && http.code() == 404) {
-        return true;
-      }
-    }
-    return false;
+  private static boolean notFound(RuntimeException e) {
+    return e instanceof EngineCommandException command && command.notFound();
   }
 
   private static String who(String actor) {
