@@ -133,7 +133,7 @@ public final class UpshiftProcess implements AutoCloseable {
   }
 
   private String jdbcUrl() {
-    return "jdbc:h2:file:" + data.resolve("upshift") + ";DB_CLOSE_ON_EXIT=FALSE;AUTO_SERVER=TRUE";
+    return "jdbc:h2:file:" + data.resolve("upshift") + ";AUTO_SERVER=TRUE";
   }
 
   private boolean ready() {
