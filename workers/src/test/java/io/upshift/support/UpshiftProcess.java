@@ -36,7 +36,7 @@ public final class UpshiftProcess implements AutoCloseable {
   private static final Path JAR = DemoPlatform.ROOT.resolve("workers/target/upshift.jar");
   private static final Path TEST_USERS =
       DemoPlatform.ROOT.resolve("workers/target/test-classes/application-test-users.yaml");
-  private static final Duration READY_TIMEOUT = Duration.ofMinutes(4);
+  private static final Duration READY_TIMEOUT = Duration.ofMinutes(8);
 
   private final Path data;
   private final Map<String, String> properties;
