@@ -46,12 +46,11 @@ import org.springframework.http.ResponseEntity;
  *
  * <p>Each kill point has its own deployment of the platform; the images and the release repository
  * are shared. A step is caught in the act by holding a PostgreSQL lock it needs (a migration's
- * {@code ALTER TABLE}, a {@code pg_dump}) or by its own duration (the start waits for health).
+ * {@code ALTER TABLE}) or by its own duration (the start waits for health).
  */
 class ResumeAfterKillIT {
 
-  static final List<String> PLATFORMS =
-      List.of("kapproval", "kbackup", "kmigration", "krollback", "kstart");
+  static final List<String> PLATFORMS = List.of("kapproval", "kmigration", "krollback", "kstart");
 
   static final Map<String, Deployment> deployments = new TreeMap<>();
   static final List<String> table = new ArrayList<>();
@@ -130,55 +129,6 @@ class ResumeAfterKillIT {
       assertCompleted(runId, counts);
       assertThat(counts.audit()).containsEntry("run.resume", 1L).doesNotContainKey("run.rollback");
       record("waiting at the approval", "resume", done, counts);
-    }
-  }
-
-  /**
-   * Killed while the backup before the approval dumps the database (its pg_dump held by a lock the
-   * test keeps on a table of its own): resumed at the backup, which starts over from nothing (the
-   * half-written backup is never taken for a finished one); one backup row, the run completes.
-   */
-  @Test
-  void killedDuringTheBackup() throws Exception {
-    Deployment platform = up("kbackup");
-    execute(platform, "CREATE TABLE IF NOT EXISTS it_slow_backup (id integer)");
-    try (ApiWriter writer = writer(platform)) {
-      String runId;
-      try (Connection lock = platform.connect()) {
-        lock.setAutoCommit(false);
-        try (Statement s = lock.createStatement()) {
-          s.execute("LOCK TABLE it_slow_backup IN ACCESS EXCLUSIVE MODE");
-        }
-        runId = start("kbackup");
-        awaitStepWaitingOnLock(platform, runId, "upshift.backup.database");
-        restartHard();
-      }
-      awaitNoLockWaits(platform);
-      // The dump the killed process started ends with its reader: nothing holds the tables.
-      await()
-          .atMost(Duration.ofMinutes(2))
-          .pollInterval(Duration.ofMillis(500))
-          .until(
-              () ->
-                  count(
-                          platform,
-                          "SELECT count(*) FROM pg_stat_activity WHERE application_name ="
-                              + " 'pg_dump'")
-                      == 0);
-
-      RunView interrupted = run(runId);
-      assertThat(interrupted.state()).isEqualTo("interrupted");
-      assertThat(interrupted.outcomeMessage())
-          .contains("in progress when Upshift stopped: BackUpPlatform");
-      RunView resumed = resume(runId);
-      assertThat(resumed.outcomeMessage()).contains("BackUpPlatform");
-      approve(runId);
-      RunView done = finish(runId);
-      writer.close();
-
-      Counts counts = counts(platform, runId, writer);
-      assertCompletedOrRolledBackAtTheStart(runId, done, counts);
-      record("during the backup", "resume", done, counts);
     }
   }
 
@@ -437,22 +387,6 @@ class ResumeAfterKillIT {
         .atMost(Duration.ofMinutes(1))
         .pollInterval(Duration.ofMillis(200))
         .until(() -> lockWaits(platform) == 0);
-  }
-
-  private static void execute(Deployment platform, String sql) throws SQLException {
-    try (Connection c = platform.connect();
-        Statement s = c.createStatement()) {
-      s.execute(sql);
-    }
-  }
-
-  private static long count(Deployment platform, String sql) throws SQLException {
-    try (Connection c = platform.connect();
-        Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    }
   }
 
   private static Map<String, Long> appliedMigrations(Deployment platform) throws SQLException {
