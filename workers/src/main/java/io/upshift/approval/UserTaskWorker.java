@@ -7,6 +7,7 @@ import io.camunda.client.annotation.JobWorker;
 import io.camunda.client.api.response.ActivatedJob;
 import io.camunda.client.exception.CamundaError;
 import io.upshift.run.JobSteps;
+import io.upshift.run.RunCheckpoints;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
@@ -49,11 +50,14 @@ public class UserTaskWorker {
   private final ApprovalService approvals;
   private final TaskNames names;
   private final ObjectMapper json;
+  private final RunCheckpoints checkpoints;
 
-  UserTaskWorker(ApprovalService approvals, TaskNames names, ObjectMapper json) {
+  UserTaskWorker(
+      ApprovalService approvals, TaskNames names, ObjectMapper json, RunCheckpoints checkpoints) {
     this.approvals = approvals;
     this.names = names;
     this.json = json;
+    this.checkpoints = checkpoints;
   }
 
   @JobWorker(
@@ -63,6 +67,8 @@ public class UserTaskWorker {
       fetchVariables = {JobSteps.RUN_ID, EVIDENCE, PLAN_HASH})
   public void taskCreated(ActivatedJob job) {
     NewTask task = read(job);
+    // A run stopped by a restart while this task waits resumes here: the task is asked again.
+    checkpoints.reached(task.runId(), job.getElementId());
     if (approvals.store(task)) {
       log.info(
           "Approval task {} ({}) of run {} waits for {}, due {}",

@@ -38,6 +38,17 @@ public class FinalBackupWorker {
         job,
         () -> {
           PlatformJob target = PlatformJob.of(job, true);
+          // Once taken, the hop's restore point is the one its cutover log names: a hop run again
+          // after a restart (its migrations may have started) never takes a second one.
+          var taken =
+              cutover.hops(target.runId()).stream()
+                  .filter(
+                      h -> h.hop().equals(target.hop()) && h.did(CutoverLog.Action.RESTORE_POINT))
+                  .findFirst();
+          if (taken.isPresent()) {
+            return Map.<String, Object>of(
+                "restorePoint", taken.get().detail(CutoverLog.Action.RESTORE_POINT));
+          }
           String previous =
               cutover.hops(target.runId()).stream()
                   .filter(

@@ -47,6 +47,8 @@ public final class UpshiftCli {
       "upshift cli runs wait ID [--timeout D] [--interval D] [--json]";
   private static final String RUNS_CANCEL = "upshift cli runs cancel ID --reason TEXT [--json]";
   private static final String RUNS_ABANDON = "upshift cli runs abandon ID --reason TEXT [--json]";
+  private static final String RUNS_RESUME = "upshift cli runs resume ID --reason TEXT [--json]";
+  private static final String RUNS_ROLLBACK = "upshift cli runs rollback ID --reason TEXT [--json]";
   private static final String APPROVALS_LIST =
       "upshift cli approvals list [--state S] [--run ID] [--json]";
   private static final String APPROVALS_SHOW = "upshift cli approvals show ID [--json]";
@@ -116,7 +118,11 @@ public final class UpshiftCli {
             case "wait" -> runsWait(line);
             case "cancel" -> runControl(line, "cancel", RUNS_CANCEL);
             case "abandon" -> runControl(line, "abandon", RUNS_ABANDON);
-            default -> throw unknown("runs", command, "list, show, start, wait, cancel, abandon");
+            case "resume" -> runControl(line, "resume", RUNS_RESUME);
+            case "rollback" -> runControl(line, "rollback", RUNS_ROLLBACK);
+            default ->
+                throw unknown(
+                    "runs", command, "list, show, start, wait, cancel, abandon, resume, rollback");
           };
       case "approvals" ->
           switch (command) {
@@ -233,9 +239,9 @@ public final class UpshiftCli {
 
   /**
    * {@code runs cancel} (an active run: before its cutover it ends at once, inside it the hop in
-   * progress is rolled back) or {@code runs abandon} (an interrupted run): both need a reason,
-   * which goes into the audit trail. A refusal in the run's state (no hop in progress, not active)
-   * is a 409: exit 1 with the server's detail.
+   * progress is rolled back), {@code runs abandon}, {@code runs resume} or {@code runs rollback}
+   * (an interrupted run): each needs a reason, which goes into the audit trail. A refusal in the
+   * run's state (no hop in progress, not active) is a 409: exit 1 with the server's detail.
    */
   private Exit runControl(CommandLine line, String action, String usage) {
     line.allow("runs " + action, "--reason", "--json");
@@ -487,6 +493,15 @@ public final class UpshiftCli {
           %s
               abandons an interrupted run (lost in a restart of the embedded engine) and
               frees its platform; prints what to check and restore by hand
+          %s
+              resumes an interrupted run where it stopped (OPERATOR): a new engine instance
+              runs the interrupted step again with the variables kept after the last
+              completed one (a cutover step: its hop again from the hop's first step); the
+              run is active again, follow it with 'runs wait'
+          %s
+              rolls back an interrupted run whose cutover changed the platform (OPERATOR):
+              the rollback undoes what the unfinished hop did, then waits for the review;
+              refused (exit 1) when nothing needs undoing
 
         Approvals
           %s
@@ -514,6 +529,8 @@ public final class UpshiftCli {
             RUNS_WAIT,
             RUNS_CANCEL,
             RUNS_ABANDON,
+            RUNS_RESUME,
+            RUNS_ROLLBACK,
             APPROVALS_LIST,
             "all, " + String.join(", ", APPROVAL_STATES),
             APPROVALS_SHOW,

@@ -238,7 +238,40 @@ class ConsolePages {
     model.addAttribute(
         "inCutover",
         picture.run().steps().stream().anyMatch(s -> RunService.CUTOVER_START.equals(s.jobType())));
+    model.addAttribute(
+        "canRollBack",
+        RunState.INTERRUPTED.wire().equals(picture.run().state()) && runs.canRollBack(id));
     return "console/run";
+  }
+
+  /**
+   * Resumes an interrupted run where it stopped, or rolls it back ({@code action}); the reason is
+   * required and audited.
+   */
+  @PostMapping({"/runs/{id}/resume", "/runs/{id}/rollback"})
+  String resumeOrRollBack(
+      @PathVariable String id,
+      @RequestParam(required = false) String reason,
+      Principal principal,
+      jakarta.servlet.http.HttpServletRequest request,
+      RedirectAttributes flash) {
+    InputChecks.requireRunId("id", id);
+    boolean resume = request.getRequestURI().endsWith("/resume");
+    try {
+      RunView after =
+          resume
+              ? runs.resume(id, reason, principal.getName())
+              : runs.rollback(id, reason, principal.getName());
+      flash.addFlashAttribute(
+          "notice",
+          (resume ? "Run " + id + " resumed: " : "Run " + id + " is rolling back: ")
+              + after.outcomeMessage());
+    } catch (RunConflictException | RunService.EngineCommandFailedException e) {
+      flash.addFlashAttribute("error", e.getMessage());
+    } catch (InvalidInputException e) {
+      flash.addFlashAttribute("error", describe(e));
+    }
+    return "redirect:/runs/" + id;
   }
 
   /**

@@ -38,6 +38,22 @@ class CamundaEngineCommands implements EngineCommands {
   }
 
   @Override
+  public long startInstanceBefore(
+      String processId, String elementId, Map<String, Object> variables) {
+    return call(
+            "start " + processId + " before " + elementId,
+            () ->
+                client
+                    .newCreateInstanceCommand()
+                    .bpmnProcessId(processId)
+                    .latestVersion()
+                    .variables(variables)
+                    .startBeforeElement(elementId)
+                    .send())
+        .getProcessInstanceKey();
+  }
+
+  @Override
   public void cancelInstance(long processInstanceKey) {
     call(
         "cancel instance " + processInstanceKey,

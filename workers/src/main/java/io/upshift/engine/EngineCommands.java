@@ -18,6 +18,12 @@ public interface EngineCommands {
   /** Starts the latest deployed version of {@code processId}; returns the instance key. */
   long startInstance(String processId, Map<String, Object> variables);
 
+  /**
+   * Starts the latest deployed version of {@code processId} before the element {@code elementId} (a
+   * start instruction), e.g. to resume an interrupted run at its step; returns the instance key.
+   */
+  long startInstanceBefore(String processId, String elementId, Map<String, Object> variables);
+
   /** Cancels a process instance. */
   void cancelInstance(long processInstanceKey);
 

@@ -10,10 +10,11 @@ import org.springframework.stereotype.Component;
 
 /**
  * The embedded engine keeps its state in memory: after a restart none of the runs the journal shows
- * {@code active} exist any more, and they can never continue. So, in embedded mode, start-up marks
- * them {@code interrupted} (naming the last step each completed) once every bean exists and before
- * the web server or the job workers start. Their platform locks stay held until an operator
- * abandons them. A remote cluster keeps its instances: nothing happens in remote mode.
+ * {@code active} exist any more. So, in embedded mode, start-up marks them {@code interrupted}
+ * (naming the last step each completed) once every bean exists and before the web server or the job
+ * workers start. Their platform locks stay held until an operator resumes, rolls back ({@link
+ * RunService#resume}, {@link RunService#rollback}) or abandons them. A remote cluster keeps its
+ * instances: nothing happens in remote mode.
  */
 @Component
 @ConditionalOnProperty(

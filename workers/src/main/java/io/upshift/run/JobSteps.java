@@ -1,5 +1,7 @@
 package io.upshift.run;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.camunda.client.api.response.ActivatedJob;
 import io.camunda.client.exception.BpmnError;
 import io.camunda.client.exception.CamundaError;
@@ -61,6 +63,8 @@ public class JobSteps {
   private final UpshiftMetrics metrics;
   private final JobHeartbeat heartbeat;
   private final CancelRequests cancels;
+  private final RunCheckpoints checkpoints;
+  private final ObjectMapper json;
 
   /**
    * One lock per job key: a job the engine handed out again (its timeout expired while a worker was
@@ -75,16 +79,20 @@ public class JobSteps {
       Clock clock,
       UpshiftMetrics metrics,
       JobHeartbeat heartbeat,
-      CancelRequests cancels) {
+      CancelRequests cancels,
+      RunCheckpoints checkpoints,
+      ObjectMapper json) {
     this.journal = journal;
     this.clock = clock;
     this.metrics = metrics;
     this.heartbeat = heartbeat;
     this.cancels = cancels;
+    this.checkpoints = checkpoints;
+    this.json = json;
   }
 
   JobSteps(RunJournal journal, Clock clock, UpshiftMetrics metrics) {
-    this(journal, clock, metrics, JobHeartbeat.none(), null);
+    this(journal, clock, metrics, JobHeartbeat.none(), null, null, null);
   }
 
   public <T> T run(ActivatedJob job, Callable<T> body, Function<T, String> summary) {
@@ -112,6 +120,7 @@ public class JobSteps {
         runId == null
             ? null
             : journal.stepStarted(runId, job.getElementId(), job.getType(), job.getKey(), started);
+    keep(runId, job, null, false);
     try {
       String onCancel = job.getCustomHeaders().get(ON_CANCEL);
       if (runId != null && cancels != null && onCancel != null && !onCancel.isBlank()) {
@@ -123,6 +132,7 @@ public class JobSteps {
       }
       T result = body.call();
       end(job, stepId, StepOutcome.COMPLETED, summary.apply(result), started);
+      keep(runId, job, result, true);
       return result;
     } catch (BpmnError e) {
       end(job, stepId, StepOutcome.ERROR, e.getErrorCode() + ": " + e.getErrorMessage(), started);
@@ -180,6 +190,31 @@ public class JobSteps {
       journal.stepEnded(stepId, outcome.tag(), summary, started, ended);
     }
     metrics.stepFinished(job.getType(), outcome, Duration.between(started, ended));
+  }
+
+  /**
+   * Keeps what a resume after a restart needs ({@link RunCheckpoints}): the step's element when it
+   * starts; its inputs and outputs when it completed. Never fails the step: a checkpoint that could
+   * not be written leaves the previous one, from which a resume re-runs more (idempotent) steps.
+   */
+  private void keep(String runId, ActivatedJob job, Object result, boolean completed) {
+    if (runId == null || checkpoints == null) {
+      return;
+    }
+    try {
+      if (!completed) {
+        checkpoints.reached(runId, job.getElementId());
+        return;
+      }
+      Map<String, Object> outputs =
+          result == null
+              ? Map.of()
+              : json.convertValue(result, new TypeReference<Map<String, Object>>() {});
+      checkpoints.completed(runId, job.getVariablesAsMap(), outputs);
+    } catch (RuntimeException e) {
+      log.warn(
+          "Run {}: checkpoint after {} not written: {}", runId, job.getElementId(), e.getMessage());
+    }
   }
 
   /** 5 s, 10 s, 20 s, ... capped at 5 min; fewer retries left means a longer wait. */

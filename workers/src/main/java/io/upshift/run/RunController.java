@@ -61,7 +61,27 @@ class RunController {
   }
 
   /**
-   * The body of a cancel or abandon.
+   * Resumes an interrupted run where it stopped: a new engine instance starts at the step it was
+   * at, with the variables kept after its last completed step; same run id. 409 when the run is not
+   * interrupted or cannot be resumed.
+   */
+  @PostMapping("/{id}/resume")
+  RunView resume(@PathVariable String id, @RequestBody ReasonRequest request, Principal principal) {
+    return runs.resume(id, request.reason(), principal == null ? null : principal.getName());
+  }
+
+  /**
+   * Rolls back an interrupted run whose cutover changed the platform: the runbook's rollback path
+   * undoes what the unfinished hop did (its cutover log). 409 when there is nothing to undo.
+   */
+  @PostMapping("/{id}/rollback")
+  RunView rollback(
+      @PathVariable String id, @RequestBody ReasonRequest request, Principal principal) {
+    return runs.rollback(id, request.reason(), principal == null ? null : principal.getName());
+  }
+
+  /**
+   * The body of a cancel, abandon, resume or rollback.
    *
    * @param reason why, at most 2000 characters; audited
    */

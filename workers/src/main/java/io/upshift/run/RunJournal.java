@@ -128,16 +128,16 @@ public class RunJournal implements RunBacklog {
       if ("completed".equals(step.state())) {
         lastDone = step;
       }
-      if ("started".equals(step.state())) {
-        open = step;
-      }
+      // Only the newest step can still be running: an older one left started was interrupted by
+      // an earlier restart, and the run was resumed past it.
+      open = "started".equals(step.state()) ? step : null;
     }
     StringBuilder text =
         new StringBuilder(
             "Interrupted: Upshift restarted at "
                 + at
-                + " with the embedded engine, which keeps no state, so this run can never"
-                + " continue. Last completed step: ");
+                + " with the embedded engine, which keeps no state, so the engine lost this run."
+                + " Last completed step: ");
     text.append(
         lastDone == null
             ? "none"
@@ -149,8 +149,35 @@ public class RunJournal implements RunBacklog {
           .append(open.jobType())
           .append(')');
     }
-    text.append(". Look at the platform, then abandon the run to release it.");
+    text.append(
+        ". An operator decides: resume it where it stopped (its variables were kept after each"
+            + " step), roll it back if its cutover changed the platform, or look at the platform"
+            + " and abandon the run to release it.");
     return text.toString();
+  }
+
+  /**
+   * An operator resumed or rolled back an interrupted run: it is active again (same id, same
+   * platform lock) and its new engine instance is recorded by {@link #instanceStarted}.
+   *
+   * @return false when the run is not (or no longer) interrupted
+   */
+  boolean reopen(String runId, String message) {
+    return jdbc.sql(
+                "UPDATE run SET state = ?, outcome_message = ?, ended_at = NULL, incident = NULL,"
+                    + " process_instance_key = NULL WHERE id = ? AND state = 'interrupted'")
+            .params(RunState.ACTIVE.wire(), clip(message), runId)
+            .update()
+        == 1;
+  }
+
+  /** The engine refused the new instance of a reopened run: it is interrupted again, as before. */
+  void interruptAgain(String runId, String message, Instant endedAt) {
+    jdbc.sql(
+            "UPDATE run SET state = ?, outcome_message = ?, ended_at = ? WHERE id = ?"
+                + " AND state = 'active'")
+        .params(RunState.INTERRUPTED.wire(), clip(message), ts(endedAt), runId)
+        .update();
   }
 
   /**

@@ -54,6 +54,8 @@ public class RunService {
   private final ApplicationEventPublisher events;
   private final CancelRequests cancels;
   private final CutoverProgress cutover;
+  private final RunCheckpoints checkpoints;
+  private final ResumePoints resumePoints;
 
   RunService(
       EngineCommands engine,
@@ -67,7 +69,11 @@ public class RunService {
       TransactionOperations transactions,
       ApplicationEventPublisher events,
       CancelRequests cancels,
-      CutoverProgress cutover) {
+      CutoverProgress cutover,
+      RunCheckpoints checkpoints,
+      ResumePoints resumePoints) {
+    this.checkpoints = checkpoints;
+    this.resumePoints = resumePoints;
     this.cancels = cancels;
     this.cutover = cutover;
     this.audit = audit;
@@ -99,6 +105,7 @@ public class RunService {
           tx -> {
             journal.created(runId, request.runbook(), version, requestedBy, now);
             platform.ifPresent(p -> locks.acquire(p, runId, now));
+            checkpoints.started(runId, null, variables);
           });
     } catch (PlatformLock.Taken taken) {
       throw locks.busy(taken);
@@ -237,7 +244,11 @@ public class RunService {
               ? "Run "
                   + runId
                   + " is interrupted: the engine no longer has it, so there is nothing to cancel."
-                  + " Look at the platform, then abandon it (POST /api/runs/"
+                  + " Resume it (POST /api/runs/"
+                  + runId
+                  + "/resume), roll it back (POST /api/runs/"
+                  + runId
+                  + "/rollback), or look at the platform, then abandon it (POST /api/runs/"
                   + runId
                   + "/abandon)."
               : "Run " + runId + " has ended (" + run.state() + "); only active runs are cancelled",
@@ -398,6 +409,200 @@ public class RunService {
     audit.record(actor, "run.abandon", runId, why);
     log.warn("Run {} abandoned by {}: {}", runId, who(actor), why);
     return journal.find(runId).orElseThrow();
+  }
+
+  /**
+   * Resumes an interrupted run where it stopped: a new engine instance of the same runbook starts
+   * before the element the run was at, with the variables kept after its last completed step
+   * ({@link RunCheckpoints}); the run keeps its id, its platform lock and its journal, and is
+   * {@code active} again with the new instance. The step that was interrupted runs again: workers
+   * are idempotent per run and step, so it finds what it had done. A step of the cutover restarts
+   * its hop from the hop's first step (the engine cannot start inside a multi-instance subprocess,
+   * {@link ResumePoints}). Audited as {@code run.resume}.
+   *
+   * @throws RunConflictException when the run is not interrupted or cannot be resumed
+   * @throws EngineCommandFailedException when the engine refused the new instance (the run stays
+   *     interrupted)
+   */
+  public RunView resume(String runId, String reason, String actor) {
+    String why = checked(runId, reason);
+    RunView run = existing(runId);
+    requireInterrupted(run, "resumed");
+    RunCheckpoints.Checkpoint kept =
+        checkpoints
+            .find(runId)
+            .orElseThrow(
+                () ->
+                    new RunConflictException(
+                        "Nothing kept",
+                        "Run "
+                            + runId
+                            + " has no kept variables and position (it started before Upshift"
+                            + " kept them), so it cannot be resumed. Look at the platform, then"
+                            + " abandon it.",
+                        runId));
+    ResumePoints.Start start;
+    try {
+      start = resumePoints.resumeAt(run.runbook(), kept.elementId(), kept.variables());
+    } catch (ResumePoints.NotResumable e) {
+      throw new RunConflictException(
+          "Not resumable",
+          "Run "
+              + runId
+              + " cannot be resumed: "
+              + e.getMessage()
+              + ". Roll it back or abandon it.",
+          runId);
+    }
+    return restart(run, start, "resume", why, actor);
+  }
+
+  /**
+   * Rolls back an interrupted run whose cutover changed the platform: a new engine instance starts
+   * the runbook's rollback path (its {@value ResumePoints#ROLLBACK_ENTRY} step) with the kept
+   * variables. The rollback reads the cutover log and undoes exactly what the unfinished hop did,
+   * in reverse, as after a failed step; the run ends {@code rolled-back} after the review. Refused
+   * when no hop of the run changed the platform without finishing: there is nothing to undo, and
+   * the answer says to resume or abandon. Audited as {@code run.rollback}.
+   *
+   * @throws RunConflictException when the run is not interrupted or has nothing to roll back
+   */
+  public RunView rollback(String runId, String reason, String actor) {
+    String why = checked(runId, reason);
+    RunView run = existing(runId);
+    requireInterrupted(run, "rolled back");
+    if (!cutover.hopInProgress(runId)) {
+      throw new RunConflictException(
+          "Nothing to roll back",
+          "Run "
+              + runId
+              + " has no hop that changed the platform and did not finish (its cutover log):"
+              + " there is nothing to undo. Resume it, or look at the platform and abandon it.",
+          runId);
+    }
+    Optional<String> entry;
+    try {
+      entry = resumePoints.rollbackEntry(run.runbook());
+    } catch (ResumePoints.NotResumable e) {
+      entry = Optional.empty();
+    }
+    if (entry.isEmpty()) {
+      throw new RunConflictException(
+          "No rollback path",
+          "Run "
+              + runId
+              + " cannot be rolled back: its runbook "
+              + run.runbook()
+              + " has no rollback path (a "
+              + ResumePoints.ROLLBACK_ENTRY
+              + " step). Restore by hand, then abandon it.",
+          runId);
+    }
+    Map<String, Object> variables =
+        new HashMap<>(
+            checkpoints
+                .find(runId)
+                .map(RunCheckpoints.Checkpoint::variables)
+                .orElse(Map.of(JobSteps.RUN_ID, runId)));
+    variables.remove(RunCheckpoints.LOOP_COUNTER);
+    variables.put("outcome", RunState.ROLLED_BACK.wire());
+    variables.put(
+        "outcomeMessage",
+        interruptedAt(run)
+            + ": interrupted by a restart of Upshift; rolled back as "
+            + who(actor)
+            + " chose: "
+            + why);
+    return restart(
+        run,
+        new ResumePoints.Start(
+            entry.get(), variables, "at " + entry.get() + ", the start of the rollback path"),
+        "rollback",
+        why,
+        actor);
+  }
+
+  /** Whether a hop of the run changed the platform and did not finish: a rollback has work. */
+  public boolean canRollBack(String runId) {
+    return cutover.hopInProgress(runId);
+  }
+
+  private static void requireInterrupted(RunView run, String what) {
+    if (!RunState.INTERRUPTED.wire().equals(run.state())) {
+      throw new RunConflictException(
+          "Run not interrupted",
+          "Run "
+              + run.id()
+              + " is "
+              + run.state()
+              + "; only interrupted runs are "
+              + what
+              + (RunState.ACTIVE.wire().equals(run.state())
+                  ? " (an active run goes on by itself; cancel it to stop it)"
+                  : ""),
+          run.id());
+    }
+  }
+
+  /** The step the run was in when it stopped, else the last one it ran. */
+  private static String interruptedAt(RunView run) {
+    List<RunView.Step> steps = run.steps();
+    return steps.isEmpty() ? "Before its first step" : steps.get(steps.size() - 1).elementId();
+  }
+
+  /**
+   * Makes an interrupted run active again on a new engine instance; the run keeps its id, journal
+   * and platform lock, and the new instance key replaces the lost one.
+   */
+  private RunView restart(
+      RunView run, ResumePoints.Start start, String action, String why, String actor) {
+    String verb = action.equals("resume") ? "Resumed" : "Rolling back, started";
+    String message = verb + " by " + who(actor) + " " + start.note() + ": " + why;
+    if (!journal.reopen(run.id(), message)) {
+      throw new RunConflictException(
+          "Run not interrupted", "Run " + run.id() + " was decided meanwhile", run.id());
+    }
+    checkpoints.started(run.id(), start.elementId(), start.variables());
+    long instanceKey;
+    try {
+      instanceKey =
+          start.elementId() == null
+              ? engine.startInstance(run.runbook(), start.variables())
+              : engine.startInstanceBefore(run.runbook(), start.elementId(), start.variables());
+    } catch (RuntimeException e) {
+      journal.interruptAgain(
+          run.id(),
+          (run.outcomeMessage() == null ? "Interrupted." : run.outcomeMessage())
+              + " The "
+              + action
+              + " asked by "
+              + who(actor)
+              + " was refused by the engine: "
+              + e.getMessage(),
+          run.endedAt() == null ? clock.instant() : run.endedAt());
+      throw new EngineCommandFailedException(
+          run.id(),
+          "The engine did not start run "
+              + run.id()
+              + " again: "
+              + e.getMessage()
+              + ". The run is still interrupted; try again.",
+          e);
+    }
+    journal.instanceStarted(run.id(), instanceKey);
+    audit.record(
+        actor,
+        "run." + action,
+        run.id(),
+        why + " (" + start.note() + "; new instance " + instanceKey + ")");
+    log.warn(
+        "Run {}: {} by {} {} as instance {}",
+        run.id(),
+        action,
+        who(actor),
+        start.note(),
+        instanceKey);
+    return journal.find(run.id()).orElseThrow();
   }
 
   private String checked(String runId, String reason) {

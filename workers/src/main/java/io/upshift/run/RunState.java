@@ -18,8 +18,8 @@ public enum RunState {
   /** An operator cancelled the run before its cutover; the engine instance was cancelled. */
   CANCELLED,
   /**
-   * Upshift restarted with the embedded engine, which lost the run: it can never continue. Holds
-   * its platform's lock until an operator abandons it.
+   * Upshift restarted with the embedded engine, which lost the run. Holds its platform's lock until
+   * an operator resumes it (it is active again), rolls it back or abandons it.
    */
   INTERRUPTED,
   /** An operator abandoned an interrupted run after looking at the platform; lock released. */

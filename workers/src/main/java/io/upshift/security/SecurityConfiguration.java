@@ -52,7 +52,7 @@ import org.springframework.security.web.util.matcher.OrRequestMatcher;
  *       OpenAPI document: open, so load balancers and Prometheus need no credentials;
  *   <li>{@code GET /api/**}: VIEWER (or any role implying it);
  *   <li>{@code POST /api/runs}, {@code POST /api/runs/{id}/cancel}, {@code POST
- *       /api/runs/{id}/abandon}: OPERATOR;
+ *       /api/runs/{id}/abandon}, {@code .../resume}, {@code .../rollback}: OPERATOR;
  *   <li>{@code POST /api/approvals/{id}/decision}: APPROVER (and not the run's requester, which the
  *       approval service checks, since it needs the run);
  *   <li>any other {@code /api} call is denied until a rule here names it.
@@ -136,7 +136,12 @@ class SecurityConfiguration {
                     .requestMatchers("/v3/api-docs/**")
                     .permitAll()
                     .requestMatchers(
-                        HttpMethod.POST, "/api/runs", "/api/runs/*/cancel", "/api/runs/*/abandon")
+                        HttpMethod.POST,
+                        "/api/runs",
+                        "/api/runs/*/cancel",
+                        "/api/runs/*/abandon",
+                        "/api/runs/*/resume",
+                        "/api/runs/*/rollback")
                     .hasRole(Role.OPERATOR.name())
                     .requestMatchers(HttpMethod.POST, "/api/approvals/*/decision")
                     .hasRole(Role.APPROVER.name())
@@ -176,7 +181,13 @@ class SecurityConfiguration {
                     // Errors forwarded by the servlet container keep their real status.
                     .requestMatchers("/error")
                     .permitAll()
-                    .requestMatchers(HttpMethod.POST, "/runs", "/runs/*/cancel", "/runs/*/abandon")
+                    .requestMatchers(
+                        HttpMethod.POST,
+                        "/runs",
+                        "/runs/*/cancel",
+                        "/runs/*/abandon",
+                        "/runs/*/resume",
+                        "/runs/*/rollback")
                     .hasRole(Role.OPERATOR.name())
                     .requestMatchers("/runs/new")
                     .hasRole(Role.OPERATOR.name())

@@ -383,6 +383,37 @@ class UpshiftCliTest {
   }
 
   @Test
+  void resumeAndRollbackPostTheReasonAndPrintWhereTheRunGoesOn() throws IOException {
+    routes.put(
+        "POST /api/runs/" + RUN_ID + "/resume",
+        r ->
+            new Reply(
+                200,
+                withOutcome(
+                    run(RUN_ID, "active", "Cutover"),
+                    "Resumed by operator at Cutover for hop 1.1.0 (1 of 1): checked")));
+    routes.put(
+        "POST /api/runs/" + RUN_ID + "/rollback",
+        r ->
+            problem(
+                409,
+                "Nothing to roll back",
+                "Run " + RUN_ID + " has no hop that changed the platform",
+                ",\"runId\": \"" + RUN_ID + "\""));
+
+    Result resumed = cli("runs", "resume", RUN_ID, "--reason", "checked");
+    assertThat(resumed.exit()).isZero();
+    assertThat(resumed.out()).contains("Run " + RUN_ID + " active").contains("Resumed by operator");
+    assertThat(requests.getLast().uri()).isEqualTo("/api/runs/" + RUN_ID + "/resume");
+    assertThat(requests.getLast().json().get("reason").asText()).isEqualTo("checked");
+
+    Result refused = cli("runs", "rollback", RUN_ID, "--reason", "go back");
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(refused.err()).contains("refused (409 Nothing to roll back)");
+    assertThat(requests.getLast().uri()).isEqualTo("/api/runs/" + RUN_ID + "/rollback");
+  }
+
+  @Test
   void abandonPrintsTheByHandInstructions() throws IOException {
     routes.put(
         "POST /api/runs/" + RUN_ID + "/abandon",
@@ -708,10 +739,12 @@ class UpshiftCliTest {
             "--comment",
             "x".repeat(2001)),
         bad(
-            "unknown command 'runs bogus'; one of list, show, start, wait, cancel, abandon",
+            "unknown command 'runs bogus'; one of list, show, start, wait, cancel, abandon,"
+                + " resume, rollback",
             "runs",
             "bogus"),
         bad("'runs cancel' needs --reason TEXT", "runs", "cancel", RUN_ID),
+        bad("'runs resume' needs --reason TEXT", "runs", "resume", RUN_ID),
         bad("'runs cancel' needs --reason TEXT", "runs", "cancel", RUN_ID, "--reason", "  "),
         bad("'runs abandon' needs --reason TEXT", "runs", "abandon", RUN_ID),
         bad("'runs cancel' needs a run id", "runs", "cancel", "--reason", "x"),

@@ -103,8 +103,7 @@ class RemoteModeIT {
       String runId;
       String killedIn;
       RunView run;
-      try (UpshiftProcess upshift =
-              new UpshiftProcess(properties, data.resolve("upshift.log")).start();
+      try (UpshiftProcess upshift = new UpshiftProcess(data, properties).start();
           ApiWriter writer =
               new ApiWriter(
                   platform.env().substitute("http://127.0.0.1:${BACKEND_PORT}/api/items"),
@@ -126,7 +125,7 @@ class RemoteModeIT {
 
         // Kill 1: waiting for a person. The task stays in the inbox and its job in the engine.
         long pid = upshift.pid();
-        upshift.kill();
+        upshift.kill9();
         upshift.start();
         operator = TestUsers.as(upshift.rest(), TestUsers.OPERATOR);
         RunView afterFirst = operator.getForObject("/api/runs/" + runId, RunView.class);
@@ -151,7 +150,7 @@ class RemoteModeIT {
                     Optional::isPresent)
                 .orElseThrow();
         pid = upshift.pid();
-        upshift.kill();
+        upshift.kill9();
         killedIn = working.jobType();
         report.add(
             "kill -9 of pid " + pid + " during " + killedIn + " (" + working.elementId() + ")");

@@ -58,10 +58,12 @@ class InterruptedRunsTest {
     assertThat(interrupted.outcomeMessage())
         .isEqualTo(
             "Interrupted: Upshift restarted at 2026-12-01T11:00:00Z with the embedded engine,"
-                + " which keeps no state, so this run can never continue. Last completed step:"
+                + " which keeps no state, so the engine lost this run. Last completed step:"
                 + " BackUpPlatform (upshift.backup.database, 2026-12-01T10:00:05Z); in progress"
-                + " when Upshift stopped: RehearseRestore (upshift.backup.rehearse). Look at the"
-                + " platform, then abandon the run to release it.");
+                + " when Upshift stopped: RehearseRestore (upshift.backup.rehearse). An operator"
+                + " decides: resume it where it stopped (its variables were kept after each"
+                + " step), roll it back if its cutover changed the platform, or look at the"
+                + " platform and abandon the run to release it.");
     assertThat(journal.find(fresh).orElseThrow().state()).isEqualTo("interrupted");
     assertThat(journal.find(fresh).orElseThrow().outcomeMessage())
         .contains("Last completed step: none.");

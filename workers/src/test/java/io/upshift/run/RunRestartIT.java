@@ -78,7 +78,8 @@ class RunRestartIT {
       assertThat(run.get("endedAt")).isNotNull();
       assertThat(run.get("outcomeMessage").toString())
           .startsWith("Interrupted: Upshift restarted at ")
-          .contains("can never continue", "Last completed step: none", "abandon the run");
+          .contains(
+              "engine lost this run", "Last completed step: none", "resume it", "abandon the run");
       assertThat(
               as(rest, VIEWER).getForObject("/api/runs?state=interrupted", List.class).stream()
                   .map(r -> ((Map<?, ?>) r).get("id"))
