@@ -1,14 +1,15 @@
 # Sourced by the benchmark scripts: a copy of the service jar started with `./upshift serve`
 # (embedded engine, fresh data directory, free HTTP port) and a bench user that signs in with a
 # random API token. Needs ROOT and WORK set, and bench_pick_jdk called.
-#   bench_build_jar                    builds workers/target/upshift.jar if sources are newer
+#   bench_build_jar                    builds workers/target/upshift.jar if the main sources are newer
+#                                      (a build with unchanged main classes keeps the jar's date)
 #   bench_start_service [ARGS...]      starts it (extra --spring.options), sets PID, BASE, TOKEN;
 #                                      STARTUP_MS: from launch until readiness answered 200
 #   bench_api CURL_ARGS...             curl with the token, JSON content type, failing on HTTP errors
 #   bench_stop_service                 SIGTERM and wait
 bench_build_jar() {
   local jar="$ROOT/workers/target/upshift.jar"
-  if [ ! -f "$jar" ] || [ -n "$(cd "$ROOT" && find pom.xml bpmn workers/pom.xml workers/src -newer "$jar" \
+  if [ ! -f "$jar" ] || [ -n "$(cd "$ROOT" && find pom.xml bpmn workers/pom.xml workers/src/main -newer "$jar" \
     -type f -not -path '*/target/*' -print -quit)" ]; then
     printf '[bench] building the service (JDK: %s)\n' "$JAVA_HOME" >&2
     (cd "$ROOT" && ./upshift build) >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
