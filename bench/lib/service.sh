@@ -3,7 +3,8 @@
 # random API token. Needs ROOT and WORK set, and bench_pick_jdk called.
 #   bench_build_jar                    builds workers/target/upshift.jar if the main sources are newer
 #                                      (a build with unchanged main classes keeps the jar's date)
-#   bench_start_service [ARGS...]      starts it (extra --spring.options), sets PID, BASE, TOKEN;
+#   bench_start_service [ARGS...]      starts it (extra --spring.options, then the words of
+#                                      UPSHIFT_BENCH_SERVICE_ARGS), sets PID, BASE, TOKEN;
 #                                      STARTUP_MS: from launch until readiness answered 200
 #   bench_api CURL_ARGS...             curl with the token, JSON content type, failing on HTTP errors
 #   bench_stop_service                 SIGTERM and wait
@@ -31,7 +32,7 @@ bench_start_service() {
     --server.port="$port" --upshift.engine.port=0 --upshift.data-dir="$WORK/data" \
     --upshift.security.users[0].name=bench --upshift.security.users[0].password-hash="$hash" \
     --upshift.security.users[0].roles=OPERATOR,VIEWER --upshift.security.users[0].api-token-sha256="$token_sha" \
-    "$@" >"$WORK/service.log" 2>&1 &
+    "$@" ${UPSHIFT_BENCH_SERVICE_ARGS:-} >"$WORK/service.log" 2>&1 &
   PID=$!
   until curl -fsS -o /dev/null "$BASE/actuator/health/readiness" 2>/dev/null; do
     if ! kill -0 "$PID" 2>/dev/null || grep -q 'Application run failed' "$WORK/service.log"; then
