@@ -134,9 +134,12 @@ public class RehearsalService {
         Map<String, Map<String, Object>> evidenceById = new LinkedHashMap<>();
         long written = 0;
         for (PlatformDescriptor.Database db : databases) {
+          long serverStarted = System.nanoTime();
+          boolean newServer = !servers.containsKey(db.service());
           ScratchServer server =
               servers.computeIfAbsent(
                   db.service(), service -> startServer(docker, installed, db, network, runId));
+          long serverMillis = newServer ? (System.nanoTime() - serverStarted) / 1_000_000 : 0;
           long restoreStarted = System.nanoTime();
           String name = db.resolveName(installed.env());
           server.createDatabase(name);
@@ -178,6 +181,18 @@ public class RehearsalService {
           entry.put("dumpBytes", dump.bytes());
           entry.put("restoredTables", copyCounts.size());
           entry.put("restoreMillis", restoreMillis);
+          if (newServer) {
+            entry.put("scratchServerReadyMillis", serverMillis);
+          }
+          log.info(
+              "Rehearsal of run {}: scratch {} {}; {} restored from {} ({} bytes) in {} ms",
+              runId,
+              db.service(),
+              newServer ? "ready in " + serverMillis + " ms" : "shared",
+              db.id(),
+              dump.name(),
+              dump.bytes(),
+              restoreMillis);
           entry.put("migrations", new ArrayList<Map<String, Object>>());
           evidence.add(entry);
           evidenceById.put(db.id(), entry);
@@ -206,9 +221,19 @@ public class RehearsalService {
                         + " is new in this release and has no backup; not rehearsed");
                 continue;
               }
+              List<String> pending = new ArrayList<>();
               DatabaseMigrator.Outcome outcome =
                   rehearseMigration(
-                      docker, repository, release, target, db, server, installed, runId, hop);
+                      docker,
+                      repository,
+                      release,
+                      target,
+                      db,
+                      server,
+                      installed,
+                      runId,
+                      hop,
+                      pending);
               seconds += outcome.millis() / 1000.0;
               String line =
                   outcome.tool().equals("flyway")
@@ -232,6 +257,7 @@ public class RehearsalService {
               Map<String, Object> step = new LinkedHashMap<>(outcome.asMap());
               step.remove("database");
               step.put("hop", hop.to());
+              step.put("pending", pending);
               hops.add(step);
             }
           }
@@ -310,7 +336,8 @@ public class RehearsalService {
       ScratchServer server,
       InstalledPlatform installed,
       String runId,
-      UpgradePlan.PlannedHop hop)
+      UpgradePlan.PlannedHop hop,
+      List<String> pending)
       throws IOException, InterruptedException {
     String name = db.resolveName(installed.env());
     String user = db.resolveUser(installed.env());
@@ -342,8 +369,7 @@ public class RehearsalService {
         folder = Files.createTempDirectory("upshift-rehearsal-migrations");
         repository.extract(release, m == null ? "migrations" : m.location(), folder);
       }
-      return DatabaseMigrator.migrate(
-          docker,
+      DatabaseMigrator.Target scratchTarget =
           new DatabaseMigrator.Target(
               db,
               server.jdbcUrl(name),
@@ -355,7 +381,10 @@ public class RehearsalService {
               placeholders,
               ("upshift-rehearsal-" + runId + "-" + db.id() + "-" + hop.to())
                   .replaceAll("[^a-zA-Z0-9_.-]", "-"),
-              Map.of(SCRATCH_LABEL, runId)));
+              Map.of(SCRATCH_LABEL, runId));
+      // What the hop has to apply, for the evidence: Flyway's pending list or the statusCommand.
+      pending.addAll(DatabaseMigrator.pending(docker, scratchTarget));
+      return DatabaseMigrator.migrate(docker, scratchTarget);
     } catch (DatabaseMigrator.MigrationFailedException | CommandMigrator.TimeoutException e) {
       throw new RehearsalFailedException(
           "Rehearsal of "

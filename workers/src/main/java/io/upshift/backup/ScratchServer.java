@@ -147,81 +147,126 @@ final class ScratchServer implements AutoCloseable {
   }
 
   /**
-   * Waits until the real server accepts logins: {@code pg_isready} over TCP inside the container
-   * (the temporary server an init script runs listens on no TCP port), then a login to the {@code
-   * postgres} maintenance database. Fails naming the last reason and the container's log tail.
+   * Waits until the real server accepts logins over TCP: a TCP connect to its address on the
+   * scratch network, then a login to the {@code postgres} (or {@code template1}) maintenance
+   * database. The temporary server an init script runs listens on no TCP port, so this is the real
+   * server, whatever the image's init conventions are; nothing waits for a database created by
+   * environment variables. {@code pg_isready} inside the container is asked only for the message
+   * when the server never comes up. Fails naming the last reason and the container's log tail.
    */
   void awaitReady() throws InterruptedException {
     long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-    boolean hasPgIsReady = true;
     String last = "not started";
+    int polls = 0;
     while (System.nanoTime() < deadline) {
-      if (!running()) {
+      if (polls++ % 10 == 0 && !running()) {
         throw new IllegalStateException(
             "The scratch database server exited while starting: " + logTail());
       }
-      boolean ready;
-      if (hasPgIsReady) {
-        try {
-          ContainerExec.Result r =
-              ContainerExec.run(
-                  docker,
-                  container,
-                  List.of(
-                      "pg_isready",
-                      "-q",
-                      "-h",
-                      "127.0.0.1",
-                      "-p",
-                      Integer.toString(port),
-                      "-U",
-                      user),
-                  new ByteArrayOutputStream(),
-                  1);
-          // 126/127: no pg_isready in the image; fall back to a TCP connect.
-          hasPgIsReady = r.exitCode() != 126 && r.exitCode() != 127;
-          ready = r.exitCode() == 0;
-          last = "pg_isready exit " + r.exitCode();
-        } catch (RuntimeException e) {
-          hasPgIsReady = false;
-          ready = false;
-          last = "pg_isready: " + e.getMessage();
+      if (tcpOpen()) {
+        for (String maintenance : List.of("postgres", "template1")) {
+          try (Connection c =
+              PlatformConnections.open(
+                  jdbcUrl(maintenance), user, password, Duration.ofSeconds(5))) {
+            return;
+          } catch (SQLException e) {
+            last = "login to " + maintenance + ": " + e.getMessage();
+          }
         }
       } else {
-        ready = tcpOpen();
-        last = ready ? "port open" : "port " + port + " closed";
+        last = "port " + port + " not open";
       }
-      if (ready) {
-        try (Connection c =
-            PlatformConnections.open(jdbcUrl("postgres"), user, password, Duration.ofSeconds(5))) {
-          return;
-        } catch (SQLException e) {
-          last = "login: " + e.getMessage();
-        }
-      }
-      Thread.sleep(500);
+      Thread.sleep(250);
     }
     throw new IllegalStateException(
         "The scratch database server did not accept logins within "
             + READY_TIMEOUT.toSeconds()
             + " s ("
             + last
+            + "; pg_isready: "
+            + pgIsReady()
             + "); its log: "
             + logTail());
   }
 
-  /** Creates an empty database (dropping one the image's init conventions may have made). */
+  private String pgIsReady() throws InterruptedException {
+    try {
+      ContainerExec.Result r =
+          ContainerExec.run(
+              docker,
+              container,
+              List.of("pg_isready", "-h", "127.0.0.1", "-p", Integer.toString(port), "-U", user),
+              new ByteArrayOutputStream(),
+              1);
+      return "exit " + r.exitCode() + (r.stderr().isEmpty() ? "" : " " + r.stderr());
+    } catch (RuntimeException e) {
+      return e.getMessage();
+    }
+  }
+
+  /** Whether the database exists and holds anything beyond the system schemas. */
+  private boolean existsWithContent(String database) {
+    try (Connection c =
+            PlatformConnections.open(jdbcUrl("postgres"), user, password, Duration.ofSeconds(30));
+        var ps = c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
+      ps.setString(1, database);
+      try (var rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return false;
+        }
+      }
+    } catch (SQLException e) {
+      return true; // cannot tell: drop it to be sure
+    }
+    try (Connection c =
+            PlatformConnections.open(jdbcUrl(database), user, password, Duration.ofSeconds(30));
+        var rs =
+            c.createStatement()
+                .executeQuery(
+                    "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                        + " WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')"
+                        + " AND n.nspname NOT LIKE 'pg_toast%'")) {
+      rs.next();
+      return rs.getLong(1) > 0;
+    } catch (SQLException e) {
+      return true;
+    }
+  }
+
+  /** Whether the database exists (empty, as the image's init conventions made it). */
+  private boolean exists(String database) {
+    try (Connection c =
+            PlatformConnections.open(jdbcUrl("postgres"), user, password, Duration.ofSeconds(30));
+        var ps = c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
+      ps.setString(1, database);
+      try (var rs = ps.executeQuery()) {
+        return rs.next();
+      }
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Creates an empty database with {@code createdb} inside the container. One the image's init
+   * conventions made is used when empty and dropped first when not (an init script may have filled
+   * it).
+   */
   void createDatabase(String name) throws InterruptedException {
     List<String> env = password == null ? List.of() : List.of("PGPASSWORD=" + password);
     List<String> connection = List.of("-h", "127.0.0.1", "-p", Integer.toString(port), "-U", user);
-    List<String> drop = new ArrayList<>(List.of("dropdb", "--if-exists"));
-    drop.addAll(connection);
-    drop.add(name);
-    ContainerExec.Result dropped =
-        ContainerExec.run(docker, container, drop, env, new ByteArrayOutputStream(), 2);
-    if (dropped.exitCode() != 0) {
-      throw new IllegalStateException(
-          "dropdb " + name + " on the scratch server failed: " + dropped.stderr());
+    if (existsWithContent(name)) {
+      List<String> drop = new ArrayList<>(List.of("dropdb", "--if-exists"));
+      drop.addAll(connection);
+      drop.add(name);
+      ContainerExec.Result dropped =
+          ContainerExec.run(docker, container, drop, env, new ByteArrayOutputStream(), 2);
+      if (dropped.exitCode() != 0) {
+        throw new IllegalStateException(
+            "dropdb " + name + " on the scratch server failed: " + dropped.stderr());
+      }
+    } else if (exists(name)) {
+      return; // empty, made by the image's own conventions: restore into it
     }
     List<String> create = new ArrayList<>(List.of("createdb"));
     create.addAll(connection);
