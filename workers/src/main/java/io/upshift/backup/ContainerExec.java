@@ -31,9 +31,25 @@ public final class ContainerExec {
       OutputStream stdout,
       long timeoutMinutes)
       throws InterruptedException {
+    return run(docker, container, command, List.of(), stdout, timeoutMinutes);
+  }
+
+  /**
+   * @param environment extra {@code KEY=value} variables of this command only (e.g. {@code
+   *     PGPASSWORD}), never written into the container's configuration
+   */
+  public static Result run(
+      DockerClient docker,
+      String container,
+      List<String> command,
+      List<String> environment,
+      OutputStream stdout,
+      long timeoutMinutes)
+      throws InterruptedException {
     String exec =
         docker
             .execCreateCmd(container)
+            .withEnv(environment)
             .withCmd(command.toArray(String[]::new))
             .withAttachStdout(true)
             .withAttachStderr(true)

@@ -1,33 +1,31 @@
 package io.upshift.backup;
 
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.Container;
-import com.github.dockerjava.api.model.ExposedPort;
-import com.github.dockerjava.api.model.HostConfig;
-import com.github.dockerjava.api.model.Ports;
 import io.upshift.compose.DockerClients;
-import io.upshift.migration.FlywayMigrator;
+import io.upshift.migration.CommandMigrator;
+import io.upshift.migration.ComposeServiceSpec;
+import io.upshift.migration.DatabaseMigrator;
 import io.upshift.plan.UpgradePlan;
+import io.upshift.platform.DatabaseEndpoints;
 import io.upshift.platform.InstalledPlatform;
+import io.upshift.platform.PlatformDescriptor;
 import io.upshift.platform.PlatformRegistry;
 import io.upshift.platform.Release;
 import io.upshift.platform.ReleaseRepository;
 import io.upshift.platform.Version;
 import io.upshift.run.StepFailure;
 import io.upshift.storage.FileTrees;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -38,9 +36,12 @@ import org.springframework.stereotype.Service;
 
 /**
  * Proves a backup restores and the upgrade's migrations run on the platform's real data, before any
- * downtime: restores the run's dump into a scratch container of the platform's own database image,
- * compares per-table row counts with the live database, then applies each hop's migrations in order
- * to the copy and times them. The scratch container is always removed.
+ * downtime: builds a scratch database server per database service from the platform's own service
+ * definition ({@link ScratchServer}), restores every database's dump into it, compares per-table
+ * row counts with the live databases, then applies each hop's migrations in order to the copies,
+ * with each database's own tool (Flyway, or the platform's command in a one-off container of the
+ * hop's image on the scratch network), and times them. Every scratch container, one-off container
+ * and the scratch network are removed afterwards, also when the rehearsal fails.
  */
 @Service
 public class RehearsalService {
@@ -73,7 +74,8 @@ public class RehearsalService {
       List<String> migrations,
       double migrationSeconds,
       long estimatedDowntimeSeconds,
-      long rowsWrittenSinceBackup) {}
+      long rowsWrittenSinceBackup,
+      List<Map<String, Object>> databases) {}
 
   /** The copy did not restore faithfully or a migration failed on it; nothing was touched. */
   public static class RehearsalFailedException extends RuntimeException {
@@ -115,34 +117,85 @@ public class RehearsalService {
               + manifest.id()
               + " no longer matches its manifest; refusing to rehearse with it");
     }
-    String password = HexFormat.of().formatHex(new SecureRandom().generateSeed(12));
+    PlatformDescriptor descriptor = installed.descriptor();
+    List<PlatformDescriptor.Database> databases = descriptor.databases();
+    if (databases.isEmpty()) {
+      throw new StepFailure(platform + " declares no database; nothing to rehearse");
+    }
+    boolean several = databases.size() > 1;
+    Map<String, ScratchServer> servers = new LinkedHashMap<>();
     try (DockerClient docker = DockerClients.local()) {
-      String image =
-          databaseImage(docker, registration.composeProject(), installed.database().service());
-      String scratch = startScratch(docker, image, installed, password, runId);
+      ScratchServer.removeAll(docker, runId, List.of(SCRATCH_LABEL));
       try {
-        int port = mappedPort(docker, scratch);
-        String scratchUrl = "jdbc:postgresql://127.0.0.1:" + port + "/" + installed.databaseName();
-        awaitReady(scratchUrl, installed.databaseUser(), password);
-        restore(docker, scratch, backupDir, manifest, installed);
-
+        String network = ScratchServer.network(docker, runId, SCRATCH_LABEL);
         Map<String, long[]> counts = new TreeMap<>();
-        Map<String, Long> live =
-            rowCounts(installed.jdbcUrl(), installed.databaseUser(), installed.databasePassword());
-        Map<String, Long> restored = rowCounts(scratchUrl, installed.databaseUser(), password);
-        long written = 0;
         List<String> problems = new ArrayList<>();
-        for (String table : live.keySet()) {
-          long now = live.get(table);
-          Long copy = restored.get(table);
-          counts.put(table, new long[] {now, copy == null ? -1 : copy});
-          if (copy == null) {
-            problems.add(table + " is missing from the restored copy");
-          } else if (copy > now) {
-            problems.add(table + " has " + copy + " rows restored but " + now + " live");
-          } else {
-            written += now - copy;
+        List<Map<String, Object>> evidence = new ArrayList<>();
+        Map<String, Map<String, Object>> evidenceById = new LinkedHashMap<>();
+        long written = 0;
+        for (PlatformDescriptor.Database db : databases) {
+          long serverStarted = System.nanoTime();
+          boolean newServer = !servers.containsKey(db.service());
+          ScratchServer server =
+              servers.computeIfAbsent(
+                  db.service(), service -> startServer(docker, installed, db, network, runId));
+          long serverMillis = newServer ? (System.nanoTime() - serverStarted) / 1_000_000 : 0;
+          long restoreStarted = System.nanoTime();
+          String name = db.resolveName(installed.env());
+          server.createDatabase(name);
+          BackupManifest.BackupFile dump = dumpOf(manifest, db, name);
+          ContainerExec.Result restored = server.restore(backupDir.resolve(dump.name()), name, 60);
+          if (restored.exitCode() != 0) {
+            throw new RehearsalFailedException(
+                "pg_restore of "
+                    + dump.name()
+                    + " (backup "
+                    + manifest.id()
+                    + ", database "
+                    + db.id()
+                    + ") failed: "
+                    + restored.stderr(),
+                null);
           }
+          long restoreMillis = (System.nanoTime() - restoreStarted) / 1_000_000;
+          DatabaseEndpoints.Endpoint live = DatabaseEndpoints.resolve(installed, db, docker);
+          Map<String, Long> liveCounts = rowCounts(live.jdbcUrl(), live.user(), live.password());
+          Map<String, Long> copyCounts =
+              rowCounts(server.jdbcUrl(name), db.resolveUser(installed.env()), live.password());
+          for (String table : liveCounts.keySet()) {
+            String key = several ? db.id() + "." + table : table;
+            long now = liveCounts.get(table);
+            Long copy = copyCounts.get(table);
+            counts.put(key, new long[] {now, copy == null ? -1 : copy});
+            if (copy == null) {
+              problems.add(key + " is missing from the restored copy");
+            } else if (copy > now) {
+              problems.add(key + " has " + copy + " rows restored but " + now + " live");
+            } else {
+              written += now - copy;
+            }
+          }
+          Map<String, Object> entry = new LinkedHashMap<>();
+          entry.put("database", db.id());
+          entry.put("dump", dump.name());
+          entry.put("dumpBytes", dump.bytes());
+          entry.put("restoredTables", copyCounts.size());
+          entry.put("restoreMillis", restoreMillis);
+          if (newServer) {
+            entry.put("scratchServerReadyMillis", serverMillis);
+          }
+          log.info(
+              "Rehearsal of run {}: scratch {} {}; {} restored from {} ({} bytes) in {} ms",
+              runId,
+              db.service(),
+              newServer ? "ready in " + serverMillis + " ms" : "shared",
+              db.id(),
+              dump.name(),
+              dump.bytes(),
+              restoreMillis);
+          entry.put("migrations", new ArrayList<Map<String, Object>>());
+          evidence.add(entry);
+          evidenceById.put(db.id(), entry);
         }
         if (!problems.isEmpty()) {
           throw new RehearsalFailedException(
@@ -157,53 +210,234 @@ public class RehearsalService {
                 dataDir.resolve("repositories").resolve(platform + ".git"))) {
           for (UpgradePlan.PlannedHop hop : plan.hops()) {
             Release release = plannedRelease(repository, hop);
-            Path folder = Files.createTempDirectory("upshift-rehearsal-migrations");
-            try {
-              repository.extract(release, installed.database().migrations().location(), folder);
-              FlywayMigrator.Outcome outcome =
-                  FlywayMigrator.migrate(
-                      new FlywayMigrator.Target(
-                          scratchUrl,
-                          installed.databaseUser(),
-                          password,
-                          folder,
-                          installed.database().migrations().historyTable()));
-              seconds += outcome.took().toMillis() / 1000.0;
+            PlatformDescriptor target = hopDescriptor(repository, release, descriptor);
+            for (PlatformDescriptor.Database db : target.databases()) {
+              ScratchServer server = servers.get(db.service());
+              if (!evidenceById.containsKey(db.id()) || server == null) {
+                applied.add(
+                    hop.to()
+                        + ": "
+                        + db.id()
+                        + " is new in this release and has no backup; not rehearsed");
+                continue;
+              }
+              List<String> pending = new ArrayList<>();
+              DatabaseMigrator.Outcome outcome =
+                  rehearseMigration(
+                      docker,
+                      repository,
+                      release,
+                      target,
+                      db,
+                      server,
+                      installed,
+                      runId,
+                      hop,
+                      pending);
+              seconds += outcome.millis() / 1000.0;
+              String line =
+                  outcome.tool().equals("flyway")
+                      ? (outcome.applied().isEmpty()
+                          ? "no migrations"
+                          : String.join(", ", outcome.applied()))
+                      : String.join(" ", db.migrations().command())
+                          + " exited "
+                          + outcome.exitCode();
               applied.add(
                   hop.to()
                       + ": "
-                      + (outcome.applied().isEmpty()
-                          ? "no migrations"
-                          : String.join(", ", outcome.applied()))
+                      + (several ? db.id() + ": " : "")
+                      + line
                       + " in "
-                      + outcome.took().toMillis()
+                      + outcome.millis()
                       + " ms");
-            } catch (FlywayMigrator.MigrationFailedException e) {
-              throw new RehearsalFailedException(
-                  "Rehearsal of "
-                      + hop.to()
-                      + " failed on the restored copy, before any downtime: "
-                      + e.getMessage(),
-                  e);
-            } finally {
-              FileTrees.deleteRecursively(folder);
+              @SuppressWarnings("unchecked")
+              List<Map<String, Object>> hops =
+                  (List<Map<String, Object>>) evidenceById.get(db.id()).get("migrations");
+              Map<String, Object> step = new LinkedHashMap<>(outcome.asMap());
+              step.remove("database");
+              step.put("hop", hop.to());
+              step.put("pending", pending);
+              hops.add(step);
             }
           }
         }
         long estimate =
             Math.round(Math.ceil(seconds)) + RESTART_ALLOWANCE.toSeconds() * plan.hops().size();
         log.info(
-            "Rehearsal of run {} for {}: {} tables restored, migrations {} s, estimated downtime {} s",
+            "Rehearsal of run {} for {}: {} databases, {} tables restored, migrations {} s,"
+                + " estimated downtime {} s",
             runId,
             platform,
+            databases.size(),
             counts.size(),
             seconds,
             estimate);
-        return new Rehearsal(counts, applied, seconds, estimate, written);
+        return new Rehearsal(counts, applied, seconds, estimate, written, evidence);
       } finally {
-        docker.removeContainerCmd(scratch).withForce(true).withRemoveVolumes(true).exec();
+        servers.values().forEach(ScratchServer::close);
+        ScratchServer.removeAll(docker, runId, List.of(SCRATCH_LABEL));
       }
     }
+  }
+
+  private ScratchServer startServer(
+      DockerClient docker,
+      InstalledPlatform installed,
+      PlatformDescriptor.Database db,
+      String network,
+      String runId) {
+    PlatformDescriptor.Compose compose = installed.descriptor().compose();
+    ComposeServiceSpec service =
+        ComposeServiceSpec.read(
+            installed.registration().workingDirectory(),
+            compose.file(),
+            db.service(),
+            installed.env(),
+            compose.envFile() == null ? ".env" : compose.envFile());
+    // The very image the platform runs (by id) when its container is there, else the compose one.
+    String image;
+    try {
+      image = databaseImage(docker, installed.registration().composeProject(), db.service());
+    } catch (StepFailure e) {
+      image = service.image();
+    }
+    ScratchServer server =
+        ScratchServer.start(
+            docker,
+            service,
+            image,
+            network,
+            ("upshift-rehearsal-" + runId + "-" + db.service()).replaceAll("[^a-zA-Z0-9_.-]", "-"),
+            Map.of(SCRATCH_LABEL, runId),
+            containerPort(db, installed),
+            db.resolveUser(installed.env()),
+            db.resolvePassword(installed.env()));
+    try {
+      server.awaitReady();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted while the scratch server started", e);
+    }
+    return server;
+  }
+
+  /** The port the database listens on inside its container. */
+  static int containerPort(PlatformDescriptor.Database db, InstalledPlatform installed) {
+    return db.publishedOnHost() ? 5432 : db.resolvePort(installed.env());
+  }
+
+  private DatabaseMigrator.Outcome rehearseMigration(
+      DockerClient docker,
+      ReleaseRepository repository,
+      Release release,
+      PlatformDescriptor target,
+      PlatformDescriptor.Database db,
+      ScratchServer server,
+      InstalledPlatform installed,
+      String runId,
+      UpgradePlan.PlannedHop hop,
+      List<String> pending)
+      throws IOException, InterruptedException {
+    String name = db.resolveName(installed.env());
+    String user = db.resolveUser(installed.env());
+    String password = db.resolvePassword(installed.env());
+    PlatformDescriptor.Migrations m = db.migrations();
+    Path folder = null;
+    ComposeServiceSpec service = null;
+    CommandMigrator.Placeholders placeholders = null;
+    try {
+      if (m != null && m.isCommand()) {
+        String composeText =
+            repository
+                .read(release, target.compose().file())
+                .orElseThrow(
+                    () ->
+                        new StepFailure(
+                            hop.to() + " has no compose file " + target.compose().file()));
+        service =
+            ComposeServiceSpec.of(
+                composeText,
+                target.compose().file() + " at " + hop.to(),
+                m.service(),
+                installed.env(),
+                installed.registration().workingDirectory(),
+                target.compose().envFile() == null ? ".env" : target.compose().envFile());
+        placeholders =
+            new CommandMigrator.Placeholders(server.alias, server.port, name, user, password);
+      } else {
+        folder = Files.createTempDirectory("upshift-rehearsal-migrations");
+        repository.extract(release, m == null ? "migrations" : m.location(), folder);
+      }
+      DatabaseMigrator.Target scratchTarget =
+          new DatabaseMigrator.Target(
+              db,
+              server.jdbcUrl(name),
+              user,
+              password,
+              folder,
+              service,
+              server.network,
+              placeholders,
+              ("upshift-rehearsal-" + runId + "-" + db.id() + "-" + hop.to())
+                  .replaceAll("[^a-zA-Z0-9_.-]", "-"),
+              Map.of(SCRATCH_LABEL, runId));
+      // What the hop has to apply, for the evidence: Flyway's pending list or the statusCommand.
+      pending.addAll(DatabaseMigrator.pending(docker, scratchTarget));
+      return DatabaseMigrator.migrate(docker, scratchTarget);
+    } catch (DatabaseMigrator.MigrationFailedException | CommandMigrator.TimeoutException e) {
+      throw new RehearsalFailedException(
+          "Rehearsal of "
+              + hop.to()
+              + " failed on the restored copy, before any downtime: "
+              + e.getMessage(),
+          e);
+    } finally {
+      if (folder != null) {
+        FileTrees.deleteRecursively(folder);
+      }
+    }
+  }
+
+  /**
+   * The descriptor of a hop's release; a release whose tag carries none (descriptors kept by the
+   * operator) is described by the installed one.
+   */
+  private static PlatformDescriptor hopDescriptor(
+      ReleaseRepository repository, Release release, PlatformDescriptor installed) {
+    if (repository.read(release, "upshift.yaml").isEmpty()) {
+      return installed;
+    }
+    return repository.descriptor(release);
+  }
+
+  /**
+   * The dump of one database in a backup: {@code <id>.dump}, {@code <name>.dump}, or the only
+   * database dump when the platform has one database.
+   */
+  static BackupManifest.BackupFile dumpOf(
+      BackupManifest manifest, PlatformDescriptor.Database db, String name) {
+    List<BackupManifest.BackupFile> dumps =
+        manifest.files().stream().filter(f -> f.kind().equals("database")).toList();
+    for (String candidate : List.of(db.id() + ".dump", name + ".dump")) {
+      for (BackupManifest.BackupFile f : dumps) {
+        if (f.name().equals(candidate) || f.name().endsWith("/" + candidate)) {
+          return f;
+        }
+      }
+    }
+    if (dumps.size() == 1) {
+      return dumps.get(0);
+    }
+    throw new StepFailure(
+        "Backup "
+            + manifest.id()
+            + " has no dump of database "
+            + db.id()
+            + " ("
+            + name
+            + "); its dumps: "
+            + dumps.stream().map(BackupManifest.BackupFile::name).toList());
   }
 
   /** The release a hop names, refusing a tag that moved since the plan was made. */
@@ -241,99 +475,6 @@ public class RehearsalService {
           "The database service '" + service + "' of '" + project + "' is not running");
     }
     return containers.get(0).getImageId();
-  }
-
-  private static String startScratch(
-      DockerClient docker,
-      String image,
-      InstalledPlatform installed,
-      String password,
-      String runId) {
-    // Leftovers of a crashed attempt of this run would hold the name; remove them first.
-    for (Container c :
-        docker
-            .listContainersCmd()
-            .withShowAll(true)
-            .withLabelFilter(Map.of(SCRATCH_LABEL, runId))
-            .exec()) {
-      docker.removeContainerCmd(c.getId()).withForce(true).withRemoveVolumes(true).exec();
-    }
-    ExposedPort postgres = ExposedPort.tcp(5432);
-    Ports ports = new Ports();
-    ports.bind(postgres, Ports.Binding.bindIp("127.0.0.1"));
-    String id =
-        docker
-            .createContainerCmd(image)
-            .withName("upshift-rehearsal-" + runId)
-            .withLabels(Map.of(SCRATCH_LABEL, runId))
-            .withEnv(
-                "POSTGRES_USER=" + installed.databaseUser(),
-                "POSTGRES_PASSWORD=" + password,
-                "POSTGRES_DB=" + installed.databaseName())
-            .withExposedPorts(postgres)
-            .withHostConfig(HostConfig.newHostConfig().withPortBindings(ports))
-            .exec()
-            .getId();
-    docker.startContainerCmd(id).exec();
-    return id;
-  }
-
-  private static int mappedPort(DockerClient docker, String container) {
-    InspectContainerResponse inspect = docker.inspectContainerCmd(container).exec();
-    Ports.Binding[] bindings =
-        inspect.getNetworkSettings().getPorts().getBindings().get(ExposedPort.tcp(5432));
-    return Integer.parseInt(bindings[0].getHostPortSpec());
-  }
-
-  private static void awaitReady(String url, String user, String password)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-    SQLException last = null;
-    while (System.nanoTime() < deadline) {
-      try (Connection c =
-          io.upshift.platform.PlatformConnections.open(
-              url, user, password, Duration.ofSeconds(5))) {
-        return;
-      } catch (SQLException e) {
-        last = e;
-        Thread.sleep(500);
-      }
-    }
-    throw new IllegalStateException(
-        "The scratch database did not accept connections within 2 min: " + last.getMessage(), last);
-  }
-
-  private static void restore(
-      DockerClient docker,
-      String scratch,
-      Path backupDir,
-      BackupManifest manifest,
-      InstalledPlatform installed)
-      throws InterruptedException {
-    BackupManifest.BackupFile dump = BackupService.dumpOf(manifest);
-    docker
-        .copyArchiveToContainerCmd(scratch)
-        .withHostResource(backupDir.resolve(dump.name()).toString())
-        .withRemotePath("/tmp")
-        .exec();
-    ContainerExec.Result result =
-        ContainerExec.run(
-            docker,
-            scratch,
-            List.of(
-                "pg_restore",
-                "--exit-on-error",
-                "-U",
-                installed.databaseUser(),
-                "-d",
-                installed.databaseName(),
-                "/tmp/" + dump.name()),
-            new ByteArrayOutputStream(),
-            60);
-    if (result.exitCode() != 0) {
-      throw new RehearsalFailedException(
-          "pg_restore of backup " + manifest.id() + " failed: " + result.stderr(), null);
-    }
   }
 
   /** Exact row count of every table of the public schema. */

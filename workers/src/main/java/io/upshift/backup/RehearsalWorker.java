@@ -66,6 +66,7 @@ public class RehearsalWorker {
             out.put("migrations", r.migrations());
             out.put("migrationSeconds", r.migrationSeconds());
             out.put("estimatedDowntimeSeconds", r.estimatedDowntimeSeconds());
+            out.put("databases", r.databases());
             return Map.<String, Object>of("rehearsal", out);
           } catch (RehearsalService.RehearsalFailedException e) {
             throw CamundaError.bpmnError(

@@ -95,14 +95,60 @@ public class PlatformVerification {
     return results;
   }
 
+  /**
+   * The checks of every database (version 1: the top-level checks, as {@link
+   * PlatformDescriptor#databases()} presents them): it answers, its invariants hold, its protected
+   * tables did not shrink since the stop, its required indexes exist. With several databases the
+   * checks are named {@code <id>/...} and the counts at the stop are keyed {@code <id>.<table>}.
+   */
   private void databaseChecks(
       InstalledPlatform installed, Map<String, Long> countsAtStop, List<Result> results) {
-    PlatformDescriptor d = installed.descriptor();
+    List<PlatformDescriptor.Database> databases = installed.descriptor().databases();
+    if (databases.isEmpty()) {
+      return;
+    }
+    boolean several = databases.size() > 1;
+    boolean needsDocker = databases.stream().anyMatch(db -> !db.publishedOnHost());
+    com.github.dockerjava.api.DockerClient docker =
+        needsDocker ? io.upshift.compose.DockerClients.local() : null;
+    try {
+      for (PlatformDescriptor.Database db : databases) {
+        databaseChecks(installed, db, several, docker, countsAtStop, results);
+      }
+    } finally {
+      if (docker != null) {
+        try {
+          docker.close();
+        } catch (IOException e) {
+          // closing a local client: nothing to do
+        }
+      }
+    }
+  }
+
+  private void databaseChecks(
+      InstalledPlatform installed,
+      PlatformDescriptor.Database db,
+      boolean several,
+      com.github.dockerjava.api.DockerClient docker,
+      Map<String, Long> countsAtStop,
+      List<Result> results) {
+    String prefix = several ? db.id() + "/" : "";
+    String where;
+    io.upshift.platform.DatabaseEndpoints.Endpoint endpoint;
+    try {
+      endpoint = io.upshift.platform.DatabaseEndpoints.resolve(installed, db, docker);
+      where = endpoint.jdbcUrl();
+    } catch (RuntimeException e) {
+      results.add(new Result(several ? "database " + db.id() : "database", false, e.getMessage()));
+      return;
+    }
     try (Connection c =
         io.upshift.platform.PlatformConnections.open(
-            installed.jdbcUrl(), installed.databaseUser(), installed.databasePassword())) {
-      results.add(new Result("database", true, installed.jdbcUrl() + " answers"));
-      for (PlatformDescriptor.Invariant invariant : nullSafe(d.dataInvariants())) {
+            endpoint.jdbcUrl(), endpoint.user(), endpoint.password())) {
+      results.add(
+          new Result(several ? "database " + db.id() : "database", true, where + " answers"));
+      for (PlatformDescriptor.Invariant invariant : nullSafe(db.dataInvariants())) {
         int rows = 0;
         try (ResultSet rs = c.createStatement().executeQuery(invariant.sql())) {
           while (rs.next() && rows < 1000) {
@@ -111,12 +157,15 @@ public class PlatformVerification {
         }
         results.add(
             new Result(
-                "invariant " + invariant.name(),
+                "invariant " + prefix + invariant.name(),
                 rows == 0,
                 rows == 0 ? "holds" : rows + " violating rows"));
       }
-      for (String table : nullSafe(d.protectedTables())) {
-        Long before = countsAtStop.get(table);
+      for (String table : nullSafe(db.protectedTables())) {
+        Long before = countsAtStop.get(db.id() + "." + table);
+        if (before == null && !several) {
+          before = countsAtStop.get(table);
+        }
         long now;
         try (ResultSet rs =
             c.createStatement()
@@ -128,13 +177,13 @@ public class PlatformVerification {
         boolean ok = before == null || now >= before;
         results.add(
             new Result(
-                "rows " + table,
+                "rows " + prefix + table,
                 ok,
                 now
                     + " rows"
                     + (before == null ? " (new table)" : ", " + before + " at the stop")));
       }
-      for (PlatformDescriptor.IndexRef index : nullSafe(d.requiredIndexes())) {
+      for (PlatformDescriptor.IndexRef index : nullSafe(db.requiredIndexes())) {
         try (PreparedStatement ps =
             c.prepareStatement(
                 "SELECT 1 FROM pg_indexes WHERE schemaname = 'public' AND tablename = ? AND indexname = ?")) {
@@ -144,14 +193,16 @@ public class PlatformVerification {
             boolean exists = rs.next();
             results.add(
                 new Result(
-                    "index " + index.name(),
+                    "index " + prefix + index.name(),
                     exists,
                     exists ? "exists on " + index.table() : "missing on " + index.table()));
           }
         }
       }
     } catch (SQLException e) {
-      results.add(new Result("database", false, installed.jdbcUrl() + ": " + e.getMessage()));
+      results.add(
+          new Result(
+              several ? "database " + db.id() : "database", false, where + ": " + e.getMessage()));
     }
   }
 
