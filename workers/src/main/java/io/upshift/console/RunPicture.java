@@ -47,6 +47,7 @@ public record RunPicture(
             case APPROVED -> "done";
             case REJECTED, EXPIRED -> "failed";
             case CANCELLED -> null;
+            case RETRY, ABORT, ROLLBACK, SKIP -> "done";
           };
       if (marker != null) {
         markers.put(task.elementId(), marker);
