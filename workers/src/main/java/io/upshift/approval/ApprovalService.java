@@ -340,7 +340,7 @@ public class ApprovalService {
   }
 
   /** The choices a guided-failure task allows (its evidence's {@code choices}); empty otherwise. */
-  static List<String> choices(ApprovalTask task) {
+  public static List<String> choices(ApprovalTask task) {
     List<String> choices = new ArrayList<>();
     if (task.evidence() != null && task.evidence().path("choices").isArray()) {
       task.evidence().path("choices").forEach(c -> choices.add(c.asText()));
