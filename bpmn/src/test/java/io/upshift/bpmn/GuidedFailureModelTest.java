@@ -52,7 +52,12 @@ class GuidedFailureModelTest {
     testEngine = TestEngine.start();
     engine = testEngine.engine();
     client = testEngine.client();
-    client.newDeployResourceCommand().addResourceFile(MODEL.toString()).send().join();
+    client
+        .newDeployResourceCommand()
+        .addResourceFile(MODEL.toString())
+        .requestTimeout(Duration.ofMinutes(2))
+        .send()
+        .join();
   }
 
   @AfterAll
@@ -247,7 +252,7 @@ class GuidedFailureModelTest {
   }
 
   private static List<ActivatedJob> awaitJobs(String type) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     List<ActivatedJob> jobs = activate(type);
     while (jobs.isEmpty() && System.nanoTime() < deadline) {
       try {

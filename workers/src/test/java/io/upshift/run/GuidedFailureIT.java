@@ -13,6 +13,10 @@ import io.upshift.support.Approvals;
 import io.upshift.support.DemoPlatform;
 import io.upshift.support.Deployment;
 import io.upshift.support.TestUsers;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -28,6 +32,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -37,6 +43,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -79,6 +86,9 @@ class GuidedFailureIT {
 
   @Autowired TestRestTemplate rest;
   @Autowired JdbcClient jdbc;
+  @LocalServerPort int port;
+
+  private static final Pattern CSRF = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
 
   @DynamicPropertySource
   static void platforms(DynamicPropertyRegistry registry) throws Exception {
@@ -175,7 +185,10 @@ class GuidedFailureIT {
           .containsExactly("retry");
       assertAllWritesKept(platform, writer);
     } finally {
-      Files.deleteIfExists(blocker);
+      // After the retry the path is the platform's real backup directory: keep that.
+      if (Files.isRegularFile(blocker)) {
+        Files.delete(blocker);
+      }
     }
   }
 
@@ -192,7 +205,29 @@ class GuidedFailureIT {
     try (ApiWriter writer = writer(platform, UNTOUCHED)) {
       String runId = start(UNTOUCHED, Map.of("failureDecisionTimeout", LONG_DECISION.toString()));
       ApprovalTask decision = awaitDecision(runId);
-      Approvals.decide(rest, decision, "abort", "not today");
+
+      // The console's inbox shows the failed step, its error and one button per allowed choice;
+      // the run page says what the run waits for. The abort goes through the console's form.
+      HttpClient approver = signIn(TestUsers.APPROVER);
+      String inbox = get(approver, "/inbox").body();
+      assertThat(inbox)
+          .contains("id=\"task-" + decision.id() + "\"")
+          .contains("Decide on the failed step")
+          .contains("<code>BackUpPlatform</code>")
+          .contains("class=\"failed-step-message\"")
+          .contains("value=\"retry\"")
+          .contains("value=\"abort\"")
+          .doesNotContain("value=\"rollback\"")
+          .doesNotContain("value=\"skip\"");
+      assertThat(get(approver, "/runs/" + runId).body())
+          .contains("id=\"run-waiting\"")
+          .contains("failure decision");
+      HttpResponse<String> aborted =
+          post(
+              approver,
+              "/inbox/" + decision.id() + "/decision",
+              "decision=abort&comment=not+today&_csrf=" + csrf(inbox));
+      assertThat(aborted.statusCode()).isEqualTo(302);
       RunView run = awaitEnd(runId);
       writer.close();
 
@@ -248,6 +283,44 @@ class GuidedFailureIT {
     } finally {
       Files.deleteIfExists(blocker);
     }
+  }
+
+  private HttpClient signIn(String user) throws Exception {
+    HttpClient http =
+        HttpClient.newBuilder()
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .cookieHandler(new java.net.CookieManager())
+            .build();
+    String token = csrf(get(http, "/login").body());
+    HttpResponse<String> response =
+        post(
+            http,
+            "/login",
+            "username=" + user + "&password=" + TestUsers.password(user) + "&_csrf=" + token);
+    assertThat(response.statusCode()).isEqualTo(302);
+    assertThat(response.headers().firstValue("Location").orElseThrow()).doesNotContain("error");
+    return http;
+  }
+
+  private static String csrf(String html) {
+    Matcher matcher = CSRF.matcher(html);
+    assertThat(matcher.find()).as("a CSRF token in the page").isTrue();
+    return matcher.group(1);
+  }
+
+  private HttpResponse<String> get(HttpClient http, String path) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> post(HttpClient http, String path, String form) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.ofString(form))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   /** The cause a person can remove: a file where the platform's backup directory must go. */
