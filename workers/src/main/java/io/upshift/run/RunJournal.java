@@ -120,8 +120,8 @@ public class RunJournal implements RunBacklog {
       String message = interruptionMessage(run, at);
       int changed =
           jdbc.sql(
-                  "UPDATE run SET state = ?, outcome_message = ?, ended_at = ?"
-                      + " WHERE id = ? AND state = 'active'")
+                  "UPDATE run SET state = ?, outcome_message = ?, ended_at = ?,"
+                      + " waiting_for = NULL WHERE id = ? AND state = 'active'")
               .params(RunState.INTERRUPTED.wire(), clip(message), ts(at), id)
               .update();
       if (changed == 1) {
