@@ -47,6 +47,15 @@ public class ApprovalService {
   static final String APPROVED_PLAN_HASH = "approvedPlanHash";
   static final int MAX_COMMENT = 2000;
 
+  /**
+   * Variables set when a guided-failure decision task is decided (its evidence lists {@code
+   * choices}): the choice (retry, abort, rollback, skip), who took it and why.
+   */
+  static final String FAILURE_DECISION = "failureDecision";
+
+  static final String FAILURE_DECIDED_BY = "failureDecidedBy";
+  static final String FAILURE_DECISION_COMMENT = "failureDecisionComment";
+
   private static final Logger log = LoggerFactory.getLogger(ApprovalService.class);
 
   private final ApprovalInbox inbox;
@@ -85,7 +94,11 @@ public class ApprovalService {
     if (!inbox.store(task, clock.instant())) {
       return false;
     }
-    inbox.waitingByJobKey(task.jobKey()).map(ApprovalWaiting::new).ifPresent(events::publishEvent);
+    Optional<ApprovalTask> stored = inbox.waitingByJobKey(task.jobKey());
+    stored.map(ApprovalWaiting::new).ifPresent(events::publishEvent);
+    stored
+        .filter(t -> t.runId() != null && !choices(t).isEmpty())
+        .ifPresent(t -> runs.waitingForDecision(t.runId(), failureSummary(t)));
     return true;
   }
 
@@ -103,8 +116,10 @@ public class ApprovalService {
    * never shows a decision the engine did not take.
    */
   public ApprovalTask decide(long id, DecisionRequest request, String user) {
-    ApprovalState decision = validate(request);
-    String comment = request.comment() == null ? null : request.comment().strip();
+    if (request == null) {
+      throw new InvalidInputException(
+          List.of(new FieldError("body", "is required: {\"decision\": \"approve\"|\"reject\"}")));
+    }
     ApprovalTask task =
         inbox
             .find(id)
@@ -112,6 +127,9 @@ public class ApprovalService {
                 () ->
                     new ApprovalRefusedException(
                         HttpStatus.NOT_FOUND, "Not found", "No approval task with id " + id));
+    List<String> choices = choices(task);
+    ApprovalState decision = choices.isEmpty() ? validate(request) : validate(request, choices);
+    String comment = request.comment() == null ? null : request.comment().strip();
     if (!task.waiting()) {
       throw notOpen(task);
     }
@@ -137,7 +155,11 @@ public class ApprovalService {
       throw notOpen(inbox.find(id).orElse(task));
     }
     try {
-      engine.completeJob(task.jobKey(), outcome(task, decision, user, comment));
+      engine.completeJob(
+          task.jobKey(),
+          choices.isEmpty()
+              ? outcome(task, decision, user, comment)
+              : choice(decision, user, comment));
     } catch (EngineCommandException e) {
       // The same over gRPC (NOT_FOUND) and REST (404 problem detail); a job that is gone was
       // completed or cancelled with its run: either way it no longer waits for this decision.
@@ -177,8 +199,10 @@ public class ApprovalService {
     Duration waited = Duration.between(task.createdAt(), now);
     if (decision == ApprovalState.APPROVED) {
       metrics.approvalGranted(task.runbook(), waited);
-    } else {
+    } else if (decision == ApprovalState.REJECTED) {
       metrics.approvalRejected(task.runbook(), waited);
+    } else if (task.runId() != null) {
+      runs.failureDecided(task.runId(), decision.wire(), user);
     }
     log.info(
         "Approval task {} of run {} {} by {} (plan {})",
@@ -228,6 +252,36 @@ public class ApprovalService {
     }
   }
 
+  /**
+   * A decision task's timer fired and the model took the safe choice: the instance's waiting tasks
+   * of that element are closed as expired, each with an audit row naming the choice.
+   *
+   * @return how many tasks were closed
+   */
+  int expire(long processInstanceKey, String elementId, String safeChoice) {
+    Instant now = clock.instant();
+    int closed = 0;
+    for (ApprovalTask task : inbox.waitingIn(processInstanceKey)) {
+      if (!task.elementId().equals(elementId)
+          || !inbox.close(task.id(), ApprovalState.EXPIRED, now)) {
+        continue;
+      }
+      String why = "no decision in time; Upshift took the safe choice: " + safeChoice;
+      audit.append(task, ApprovalState.EXPIRED, ApprovalAudit.SYSTEM, why, now);
+      auditLog.record(
+          ApprovalAudit.SYSTEM,
+          "approval.expired",
+          String.valueOf(task.id()),
+          "run " + task.runId() + ": " + why);
+      if (task.runId() != null) {
+        runs.failureDecided(task.runId(), safeChoice, ApprovalAudit.SYSTEM);
+      }
+      log.warn("Task {} of run {}: {}", task.id(), task.runId(), why);
+      closed++;
+    }
+    return closed;
+  }
+
   /** The embedded engine started without state: no waiting task exists there any more. */
   void engineStartedEmpty() {
     Instant now = clock.instant();
@@ -261,11 +315,65 @@ public class ApprovalService {
     return variables;
   }
 
-  private static ApprovalState validate(DecisionRequest request) {
-    if (request == null) {
-      throw new InvalidInputException(
-          List.of(new FieldError("body", "is required: {\"decision\": \"approve\"|\"reject\"}")));
+  /** What the run shows while it waits: the task, the failed step, its error, the choices. */
+  private static String failureSummary(ApprovalTask task) {
+    var step = task.evidence().path("failedStep");
+    return "failure decision: task "
+        + task.id()
+        + " ("
+        + task.name()
+        + "): step "
+        + step.path("elementId").asText("?")
+        + " failed: "
+        + step.path("message").asText("")
+        + "; choices: "
+        + String.join(", ", choices(task));
+  }
+
+  /** The variables a guided-failure decision sets on the process. */
+  private static Map<String, Object> choice(ApprovalState decision, String user, String comment) {
+    Map<String, Object> variables = new LinkedHashMap<>();
+    variables.put(FAILURE_DECISION, decision.wire());
+    variables.put(FAILURE_DECIDED_BY, user);
+    variables.put(FAILURE_DECISION_COMMENT, comment == null ? "" : comment);
+    return variables;
+  }
+
+  /** The choices a guided-failure task allows (its evidence's {@code choices}); empty otherwise. */
+  public static List<String> choices(ApprovalTask task) {
+    List<String> choices = new ArrayList<>();
+    if (task.evidence() != null && task.evidence().path("choices").isArray()) {
+      task.evidence().path("choices").forEach(c -> choices.add(c.asText()));
     }
+    return choices;
+  }
+
+  private static ApprovalState validate(DecisionRequest request, List<String> allowed) {
+    List<FieldError> errors = new ArrayList<>();
+    Optional<ApprovalState> choice =
+        Optional.ofNullable(request.decision())
+            .filter(allowed::contains)
+            .flatMap(ApprovalState::choice);
+    if (choice.isEmpty()) {
+      errors.add(
+          new FieldError(
+              "decision",
+              (request.decision() == null
+                      ? "is required"
+                      : "'" + request.decision() + "' is not allowed here")
+                  + ": one of "
+                  + String.join(", ", allowed)));
+    }
+    if (request.comment() != null && request.comment().length() > MAX_COMMENT) {
+      errors.add(new FieldError("comment", "may have at most " + MAX_COMMENT + " characters"));
+    }
+    if (!errors.isEmpty()) {
+      throw new InvalidInputException(errors);
+    }
+    return choice.get();
+  }
+
+  private static ApprovalState validate(DecisionRequest request) {
     List<FieldError> errors = new ArrayList<>();
     ApprovalState decision = null;
     if ("approve".equals(request.decision())) {

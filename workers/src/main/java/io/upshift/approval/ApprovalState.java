@@ -13,7 +13,24 @@ public enum ApprovalState {
   /** The run ended through the task's expiry timer before anyone decided. */
   EXPIRED,
   /** The engine dropped the task for another reason (the run ended on another path, cancelled). */
-  CANCELLED;
+  CANCELLED,
+  /** Guided failure: a person chose to run the failed step again (after fixing its cause). */
+  RETRY,
+  /** Guided failure before the point of no return: a person ended the run, nothing changed. */
+  ABORT,
+  /** Guided failure after the point of no return: a person chose the rollback. */
+  ROLLBACK,
+  /** Guided failure of a step the model marks optional: a person chose to go on without it. */
+  SKIP;
+
+  /** The choices a guided-failure decision task may offer (its evidence lists the allowed ones). */
+  static Optional<ApprovalState> choice(String value) {
+    return fromWire(value).filter(ApprovalState::isChoice);
+  }
+
+  boolean isChoice() {
+    return this == RETRY || this == ABORT || this == ROLLBACK || this == SKIP;
+  }
 
   public String wire() {
     return name().toLowerCase(Locale.ROOT);

@@ -56,6 +56,8 @@ public final class UpshiftCli {
       "upshift cli approvals approve ID [--comment TEXT] [--json]";
   private static final String APPROVALS_REJECT =
       "upshift cli approvals reject ID --comment TEXT [--json]";
+  private static final String APPROVALS_DECIDE =
+      "upshift cli approvals decide ID --choice C [--comment TEXT] [--json]";
 
   private final Map<String, String> env;
   private final PrintStream out;
@@ -130,7 +132,8 @@ public final class UpshiftCli {
             case "show" -> approvalsShow(line);
             case "approve" -> decide(line, "approve");
             case "reject" -> decide(line, "reject");
-            default -> throw unknown("approvals", command, "list, show, approve, reject");
+            case "decide" -> choose(line);
+            default -> throw unknown("approvals", command, "list, show, approve, reject, decide");
           };
       default ->
           throw CliException.usage("unknown command '" + group + "'; one of runs, approvals, help");
@@ -460,6 +463,56 @@ public final class UpshiftCli {
     }
   }
 
+  /** A guided-failure decision: the server checks the choice against the task's allowed ones. */
+  private Exit choose(CommandLine line) {
+    line.allow("approvals decide", "--choice", "--comment", "--json");
+    String id = taskId(line.argument(2, "an approval task id", APPROVALS_DECIDE));
+    String choice =
+        line.value("--choice")
+            .map(String::strip)
+            .filter(c -> !c.isEmpty())
+            .orElseThrow(
+                () ->
+                    CliException.usage(
+                        "'approvals decide' needs --choice C: one of the choices the task offers"
+                            + " (retry, abort, rollback, skip; 'approvals show "
+                            + id
+                            + "' lists them)"));
+    Optional<String> comment = line.value("--comment").map(String::strip);
+    if (comment.isPresent() && comment.get().length() > MAX_COMMENT) {
+      throw CliException.usage(
+          "--comment has "
+              + comment.get().length()
+              + " characters; at most "
+              + MAX_COMMENT
+              + " are allowed");
+    }
+    Map<String, String> body = new LinkedHashMap<>();
+    body.put("decision", choice);
+    comment.ifPresent(c -> body.put("comment", c));
+    try (ApiClient api = ApiClient.connect(line, env)) {
+      ApiClient.Answer answer = api.post("/api/approvals/" + id + "/decision", body);
+      JsonNode task = answer.json();
+      if (line.flag("--json")) {
+        out.println(answer.body());
+      } else {
+        out.println(
+            "Task "
+                + id
+                + " '"
+                + Views.text(task, "name")
+                + "' decided: "
+                + Views.text(task, "state")
+                + " by "
+                + Views.text(task, "decidedBy")
+                + " (run "
+                + Views.text(task, "runId")
+                + ")");
+      }
+      return Exit.OK;
+    }
+  }
+
   static String help() {
     String exits =
         Arrays.stream(Exit.values())
@@ -511,6 +564,10 @@ public final class UpshiftCli {
           %s
           %s
               decide a waiting task (never one of a run you started yourself)
+          %s
+              decide a failed step (guided failure): --choice one of the choices the task
+              offers ('approvals show' lists them): retry (after fixing the cause), abort
+              (before the point of no return), rollback (after it), skip (optional steps)
 
         Durations: 90s, 5m, 1h30m, 500ms or ISO-8601 (PT90S). --json prints the server's JSON.
 
@@ -536,6 +593,7 @@ public final class UpshiftCli {
             APPROVALS_SHOW,
             APPROVALS_APPROVE,
             APPROVALS_REJECT,
+            APPROVALS_DECIDE,
             ApiClient.DEFAULT_URL,
             exits);
   }

@@ -56,6 +56,7 @@ final class Views {
     }
     field(out, "outcome", text(run, "outcomeMessage"));
     field(out, "incident", text(run, "incident"));
+    field(out, "waiting for", text(run, "waitingFor"));
     field(out, "at", text(run, "currentElement"));
     List<Entry> timeline = new ArrayList<>();
     for (JsonNode step : run.path("steps")) {
@@ -144,6 +145,25 @@ final class Views {
     field(out, "due", time(task, "dueDate"));
     field(out, "reminded", time(task, "remindedAt"));
     field(out, "plan hash", text(task, "planHash"));
+    JsonNode failedStep = task.path("evidence").path("failedStep");
+    if (failedStep.isObject()) {
+      field(
+          out,
+          "failed step",
+          text(failedStep, "elementId") + " (" + text(failedStep, "jobType") + ")");
+      field(out, "error", text(failedStep, "message"));
+    }
+    List<String> choices = new ArrayList<>();
+    task.path("evidence").path("choices").forEach(c -> choices.add(c.asText()));
+    if (!choices.isEmpty()) {
+      field(
+          out,
+          "choices",
+          String.join(", ", choices)
+              + " (upshift cli approvals decide "
+              + text(task, "id")
+              + " --choice C)");
+    }
     if (text(task, "decidedBy") != null) {
       String comment = text(task, "comment");
       field(

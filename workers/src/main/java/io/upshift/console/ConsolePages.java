@@ -369,6 +369,8 @@ class ConsolePages {
     Map<String, Object> view = new LinkedHashMap<>();
     view.put("task", task);
     view.put("evidence", evidenceMap(task.evidence()));
+    // A guided-failure decision lists its choices; an approval has none.
+    view.put("choices", ApprovalService.choices(task));
     // Who started the run: that user may not decide its tasks (separation of duties).
     view.put(
         "requestedBy",

@@ -47,6 +47,7 @@ public record RunPicture(
             case APPROVED -> "done";
             case REJECTED, EXPIRED -> "failed";
             case CANCELLED -> null;
+            case RETRY, ABORT, ROLLBACK, SKIP -> "done";
           };
       if (marker != null) {
         markers.put(task.elementId(), marker);
@@ -140,7 +141,8 @@ public record RunPicture(
           "Before the point of no return",
           "Nothing on the platform has changed yet. The point of no return is \""
               + ponr
-              + "\"; a rejection or a failure before it ends the run with nothing to undo.");
+              + "\"; a rejection before it ends the run with nothing to undo, and a step"
+              + " that fails before it waits for a person to retry it or abort the run.");
     }
     var waitingTask =
         approvals.stream()

@@ -87,6 +87,7 @@ class NotificationListener {
                     null,
                     null,
                     null,
+                    null,
                     ended.at(),
                     List.of());
           }

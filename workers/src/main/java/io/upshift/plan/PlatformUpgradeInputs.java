@@ -66,7 +66,8 @@ class PlatformUpgradeInputs implements RunbookInputValidator {
     if (stones != null && !(stones instanceof Boolean)) {
       errors.add(new FieldError("allowSteppingStones", "must be true or false"));
     }
-    for (String name : List.of("approvalTimeout", "reminderAfter", "signOffWindow")) {
+    for (String name :
+        List.of("approvalTimeout", "reminderAfter", "signOffWindow", "failureDecisionTimeout")) {
       Object value = variables.get(name);
       if (value != null && !validDuration(value)) {
         errors.add(

@@ -10,6 +10,7 @@ import io.upshift.metrics.UpshiftMetrics.StepOutcome;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
@@ -53,6 +54,18 @@ public class JobSteps {
    * an incident of the run, e.g. a failed rollback that a person must now finish by hand.
    */
   public static final String INCIDENT = "upshift.incident";
+
+  /**
+   * Task header: {@code true} when the model lets a person skip this step after it failed (guided
+   * failure offers {@code skip} besides retry and abort/roll back).
+   */
+  public static final String OPTIONAL = "upshift.optional";
+
+  /**
+   * The variable an escalated failure carries besides {@code failure}: the failed step's element
+   * id, job type, message and whether it is optional, for a guided-failure decision in the model.
+   */
+  public static final String FAILED_STEP = "failedStep";
 
   private static final Logger log = LoggerFactory.getLogger(JobSteps.class);
   private static final Duration BASE_BACKOFF = Duration.ofSeconds(5);
@@ -178,7 +191,14 @@ public class JobSteps {
       if (runId != null && "true".equals(job.getCustomHeaders().get(INCIDENT))) {
         journal.incident(runId, failure);
       }
-      throw CamundaError.bpmnError(code, failure, Map.of("failure", failure), cause);
+      Map<String, Object> failedStep = new LinkedHashMap<>();
+      failedStep.put("elementId", job.getElementId());
+      failedStep.put("jobType", job.getType());
+      failedStep.put("message", message);
+      failedStep.put("optional", "true".equals(job.getCustomHeaders().get(OPTIONAL)));
+      failedStep.put("failedAt", clock.instant().toString());
+      throw CamundaError.bpmnError(
+          code, failure, Map.of("failure", failure, FAILED_STEP, failedStep), cause);
     }
   }
 

@@ -51,7 +51,9 @@ public class RunJournal implements RunBacklog {
                 + " VALUES (?, ?, ?, ?, 'started', ?)")
         .params(runId, elementId, jobType, jobKey, ts(at))
         .update(keys, "id");
-    jdbc.sql("UPDATE run SET current_element = ? WHERE id = ? AND state = 'active'")
+    jdbc.sql(
+            "UPDATE run SET current_element = ?, waiting_for = NULL WHERE id = ? AND state ="
+                + " 'active'")
         .params(elementId, runId)
         .update();
     return keys.getKey().longValue();
@@ -69,6 +71,13 @@ public class RunJournal implements RunBacklog {
         .update();
   }
 
+  /** The active run waits for a person (e.g. a guided-failure decision); null clears it. */
+  void waitingFor(String runId, String what) {
+    jdbc.sql("UPDATE run SET waiting_for = ? WHERE id = ? AND state = 'active'")
+        .params(clip(what), runId)
+        .update();
+  }
+
   /** A job ran out of retries: the engine raised an incident that needs an operator. */
   void incident(String runId, String message) {
     jdbc.sql("UPDATE run SET incident = ? WHERE id = ?").params(clip(message), runId).update();
@@ -83,7 +92,8 @@ public class RunJournal implements RunBacklog {
     boolean first =
         jdbc.sql(
                     "UPDATE run SET state = ?, outcome_message = ?, current_element = ?,"
-                        + " ended_at = ?, incident = NULL WHERE id = ? AND state = 'active'")
+                        + " ended_at = ?, incident = NULL, waiting_for = NULL"
+                        + " WHERE id = ? AND state = 'active'")
                 .params(state.wire(), clip(message), elementId, ts(at), runId)
                 .update()
             == 1;
@@ -110,8 +120,8 @@ public class RunJournal implements RunBacklog {
       String message = interruptionMessage(run, at);
       int changed =
           jdbc.sql(
-                  "UPDATE run SET state = ?, outcome_message = ?, ended_at = ?"
-                      + " WHERE id = ? AND state = 'active'")
+                  "UPDATE run SET state = ?, outcome_message = ?, ended_at = ?,"
+                      + " waiting_for = NULL WHERE id = ? AND state = 'active'")
               .params(RunState.INTERRUPTED.wire(), clip(message), ts(at), id)
               .update();
       if (changed == 1) {
@@ -273,6 +283,7 @@ public class RunJournal implements RunBacklog {
         rs.getString("state"),
         rs.getString("current_element"),
         rs.getString("incident"),
+        rs.getString("waiting_for"),
         rs.getString("outcome_message"),
         rs.getString("requested_by"),
         instant(rs, "started_at"),

@@ -71,9 +71,11 @@ public class RunService {
       CancelRequests cancels,
       CutoverProgress cutover,
       RunCheckpoints checkpoints,
-      ResumePoints resumePoints) {
+      ResumePoints resumePoints,
+      RunProperties properties) {
     this.checkpoints = checkpoints;
     this.resumePoints = resumePoints;
+    this.properties = properties;
     this.cancels = cancels;
     this.cutover = cutover;
     this.audit = audit;
@@ -88,12 +90,16 @@ public class RunService {
     validators.forEach(v -> this.validators.put(v.runbook(), v));
   }
 
+  private final RunProperties properties;
+
   public RunView start(StartRunRequest request, String requestedBy) {
     int version = validate(request);
     Map<String, Object> variables =
         new HashMap<>(request.variables() == null ? Map.of() : request.variables());
     String runId = UUID.randomUUID().toString();
     variables.put(JobSteps.RUN_ID, runId);
+    variables.putIfAbsent(
+        RunProperties.FAILURE_DECISION_TIMEOUT, properties.failureDecisionTimeout().toString());
     Instant now = clock.instant();
     Optional<String> platform =
         Optional.ofNullable(validators.get(request.runbook()))
@@ -135,7 +141,8 @@ public class RunService {
           "allowSteppingStones",
           "approvalTimeout",
           "reminderAfter",
-          "signOffWindow");
+          "signOffWindow",
+          RunProperties.FAILURE_DECISION_TIMEOUT);
 
   /** What the audit trail says about a started run: the runbook and its inputs. */
   private static String describe(StartRunRequest request) {
@@ -149,6 +156,21 @@ public class RunService {
                       .append(AUDITED_VALUES.contains(name) ? "=" + value : ""));
     }
     return text.toString();
+  }
+
+  /**
+   * Guided failure: the run waits for a person to decide on a failed step; the run's {@code
+   * waitingFor} says so (the task, the failed step, its error, the choices).
+   */
+  public void waitingForDecision(String runId, String what) {
+    journal.waitingFor(runId, what);
+    log.warn("Run {} waits for a {}", runId, what);
+  }
+
+  /** Guided failure: the decision was taken (by a person or, at the timeout, by the model). */
+  public void failureDecided(String runId, String choice, String by) {
+    journal.waitingFor(runId, null);
+    log.info("Run {}: failure decision {} by {}", runId, choice, by);
   }
 
   public Optional<RunView> find(String runId) {

@@ -30,6 +30,11 @@ public record RunView(
         String state,
     String currentElement,
     String incident,
+    @Schema(
+            description =
+                "What the active run waits for besides its steps, e.g. a failure decision: the"
+                    + " task, the failed step, its error and the allowed choices; null otherwise")
+        String waitingFor,
     String outcomeMessage,
     String requestedBy,
     Instant startedAt,
@@ -55,6 +60,7 @@ public record RunView(
         state,
         currentElement,
         incident,
+        waitingFor,
         outcomeMessage,
         requestedBy,
         startedAt,

@@ -171,6 +171,7 @@ class RunPictureTest {
         state,
         current,
         null,
+        null,
         outcome,
         "operator",
         Instant.parse("2026-11-22T10:00:00Z"),

@@ -194,6 +194,7 @@ class NotificationPayloadsTest {
         state,
         ended ? "RolledBack" : "ApproveMaintenanceWindow",
         null,
+        null,
         outcomeMessage,
         "operator",
         STARTED,
