@@ -31,10 +31,27 @@ public final class ContainerExec {
       OutputStream stdout,
       long timeoutMinutes)
       throws InterruptedException {
+    return run(docker, container, command, List.of(), stdout, timeoutMinutes);
+  }
+
+  /**
+   * @param env {@code NAME=value} variables of the command only (e.g. {@code PGPASSWORD}, read from
+   *     the platform's .env by reference): they go to Docker's exec API, never into a process
+   *     variable or a log line
+   */
+  public static Result run(
+      DockerClient docker,
+      String container,
+      List<String> command,
+      List<String> env,
+      OutputStream stdout,
+      long timeoutMinutes)
+      throws InterruptedException {
     String exec =
         docker
             .execCreateCmd(container)
             .withCmd(command.toArray(String[]::new))
+            .withEnv(env)
             .withAttachStdout(true)
             .withAttachStderr(true)
             .exec()
