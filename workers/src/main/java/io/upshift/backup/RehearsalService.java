@@ -327,7 +327,8 @@ public class RehearsalService {
                 installed.databaseUser(),
                 "-d",
                 installed.databaseName(),
-                "/tmp/" + dump.name()),
+                // version 2 dumps are databases/<id>.dump; the archive API copies the file alone
+                "/tmp/" + Path.of(dump.name()).getFileName()),
             new ByteArrayOutputStream(),
             60);
     if (result.exitCode() != 0) {

@@ -49,7 +49,9 @@ public record VolumeRestore(
     if (addedCount > 0) {
       text.append(addedCount)
           .append(addedCount == 1 ? " file" : " files")
-          .append(" written after the stop were not carried back (")
+          .append(" written after the stop")
+          .append(addedCount == 1 ? " was" : " were")
+          .append(" not carried back (")
           .append(String.join(", ", added))
           .append(addedCount > added.size() ? ", …" : "")
           .append(")");
@@ -58,7 +60,9 @@ public record VolumeRestore(
       text.append(addedCount > 0 ? "; " : "")
           .append(changedCount)
           .append(changedCount == 1 ? " file" : " files")
-          .append(" changed after the stop are back as they were (")
+          .append(" changed after the stop")
+          .append(changedCount == 1 ? " is" : " are")
+          .append(changedCount == 1 ? " back as it was (" : " back as they were (")
           .append(String.join(", ", changed))
           .append(changedCount > changed.size() ? ", …" : "")
           .append(")");

@@ -412,6 +412,8 @@ class DataRollbackIT {
             url: http://127.0.0.1:${BACKEND_PORT}/health
             expectStatus: 200
             timeoutSeconds: 90
+        upgrade:
+          from: []
         """;
   }
 }
