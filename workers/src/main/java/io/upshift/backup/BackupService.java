@@ -6,6 +6,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
 import io.upshift.compose.DockerClients;
+import io.upshift.platform.DatabaseEndpoints;
 import io.upshift.platform.InstalledPlatform;
 import io.upshift.platform.PlatformDescriptor;
 import io.upshift.platform.PlatformRegistry;
@@ -77,17 +78,19 @@ public class BackupService {
   }
 
   /**
-   * The restore point of one hop, taken while its applications are stopped: if the database changed
-   * since the previous restore point ({@code previousId}: the run's backup for the first hop, the
-   * previous hop's restore point after that), a backup of the data as the stop left it; otherwise
-   * the previous restore point, which holds the same data. Every write the platform accepted before
+   * The restore point of one hop, taken while its applications are stopped: every database and
+   * every volume that is not skipped, at one consistent point. A database server whose WAL position
+   * has not moved since the previous restore point ({@code previousId}: the run's backup for the
+   * first hop, the previous hop's restore point after that) holds the same data, so its dumps are
+   * linked from there instead of taken again; when nothing changed and the platform has no volume
+   * to save, the previous restore point is this hop's. Every write the platform accepted before
    * this hop's stop is therefore in the point a rollback of this hop restores, and no hop restores
-   * a point older than that. Also records the per-table row counts at the stop, which verification
-   * and the restore check compare against. Idempotent per run and hop.
+   * a point older than that. Also records the per-table row counts of every database at the stop,
+   * which verification and the restore check compare against. Idempotent per run and hop.
    */
   public String restorePointAtStop(String platform, String runId, String hop, String previousId)
       throws IOException, InterruptedException {
-    // The previous point's manifest is enough (its WAL position); re-verifying the run's backup
+    // The previous point's manifest is enough (its WAL positions); re-verifying the run's backup
     // here would hash every dump again inside the downtime.
     Path previousDir = backups.resolve(platform).resolve(previousId);
     BackupManifest previous =
@@ -95,11 +98,23 @@ public class BackupService {
             ? readManifest(previousDir)
             : backup(platform, runId, "");
     PlatformRegistry.Registration registration = registry.find(platform).orElseThrow();
-    String now = walPosition(InstalledPlatform.load(platform, registration));
+    InstalledPlatform installed = InstalledPlatform.load(platform, registration);
+    Map<String, String> now;
+    try (DockerClient docker = DockerClients.local()) {
+      now = walPositions(installed, docker);
+    }
+    boolean volumes =
+        installed.descriptor().volumes().stream()
+            .anyMatch(v -> !"skip".equals(v.policyOrDefault()));
+    List<String> changed = changedServices(previous, now, installed.database().service());
     String id;
-    if (now.equals(previous.walPosition())) {
+    // Reused only while the same release is installed: its configuration files are the ones the
+    // rollback of this hop puts back.
+    if (changed.isEmpty()
+        && !volumes
+        && installed.descriptor().platform().version().equals(previous.version())) {
       log.info(
-          "Database of {} unchanged since {} (WAL {}); it is the restore point of hop {}",
+          "Databases of {} unchanged since {} (WAL {}); it is the restore point of hop {}",
           platform,
           previous.id(),
           now,
@@ -107,16 +122,38 @@ public class BackupService {
       id = previous.id();
     } else {
       log.info(
-          "Database of {} changed since {} (WAL {} -> {}); taking the restore point of hop {}",
+          "Taking the restore point of hop {} of {}: database servers changed since {}: {};"
+              + " volumes to save: {}",
+          hop,
           platform,
           previous.id(),
-          previous.walPosition(),
-          now,
-          hop);
-      id = backup(platform, runId, "-stop-" + hop).id();
+          changed,
+          volumes);
+      id = take(platform, runId, "-stop-" + hop, true, previous).id();
     }
     recordCountsAtStop(platform, runId, hop);
     return id;
+  }
+
+  /** Database services whose WAL position moved since {@code previous} (or that it lacks). */
+  static List<String> changedServices(
+      BackupManifest previous, Map<String, String> now, String firstService) {
+    List<String> changed = new ArrayList<>();
+    now.forEach(
+        (service, wal) -> {
+          if (!wal.equals(previousWal(previous, service, firstService))) {
+            changed.add(service);
+          }
+        });
+    return changed;
+  }
+
+  /** A manifest's WAL position of a database service (version-1 manifests: the only one). */
+  static String previousWal(BackupManifest previous, String service, String firstService) {
+    if (previous.walPositions() != null) {
+      return previous.walPositions().get(service);
+    }
+    return service.equals(firstService) ? previous.walPosition() : null;
   }
 
   /** The directory of a backup by id, which must have a manifest (files not re-hashed). */
@@ -148,63 +185,176 @@ public class BackupService {
   }
 
   /**
-   * Row counts of every table while the hop's applications are stopped, written once per run and
-   * hop to {@code <data-dir>/runs/<runId>/counts-at-stop-<hop>.json}: the baseline that protected
-   * tables may not shrink below, and what a restored copy of the hop's restore point must hold.
+   * Row counts of every table of every database while the hop's applications are stopped, written
+   * once per run and hop: the baseline that protected tables may not shrink below, and what a
+   * restored copy of the hop's restore point must hold. The first database's counts are in {@code
+   * <data-dir>/runs/<runId>/counts-at-stop-<hop>.json} (as in version 1), each database's in {@code
+   * counts-at-stop-<hop>-db-<id>.json}. Returns the first database's.
    */
   public Map<String, Long> recordCountsAtStop(String platform, String runId, String hop)
       throws IOException {
     Path file = countsAtStop(runId, hop);
     if (Files.exists(file)) {
-      return JSON.readValue(
-          file.toFile(),
-          new com.fasterxml.jackson.core.type.TypeReference<java.util.TreeMap<String, Long>>() {});
+      return readCounts(file);
     }
     InstalledPlatform installed =
         InstalledPlatform.load(platform, registry.find(platform).orElseThrow());
-    Map<String, Long> counts =
-        RehearsalService.rowCounts(
-            installed.jdbcUrl(), installed.databaseUser(), installed.databasePassword());
+    Map<String, Long> first = null;
+    try (DockerClient docker = DockerClients.local()) {
+      for (PlatformDescriptor.Database db : installed.descriptor().databases()) {
+        DatabaseEndpoints.Endpoint endpoint = DatabaseEndpoints.resolve(installed, db, docker);
+        Map<String, Long> counts =
+            RehearsalService.rowCounts(endpoint.jdbcUrl(), endpoint.user(), endpoint.password());
+        Path perDatabase = countsAtStop(runId, hop, db.id());
+        Files.createDirectories(perDatabase.getParent());
+        JSON.writeValue(perDatabase.toFile(), counts);
+        if (first == null) {
+          first = counts;
+        }
+      }
+    }
     Files.createDirectories(file.getParent());
-    JSON.writeValue(file.toFile(), counts);
-    return counts;
+    JSON.writeValue(file.toFile(), first == null ? Map.of() : first);
+    return first == null ? Map.of() : first;
   }
 
   public Path countsAtStop(String runId, String hop) {
     return backups
         .resolveSibling("runs")
         .resolve(runId)
-        .resolve("counts-at-stop-" + hop.replaceAll("[^A-Za-z0-9._-]", "_") + ".json");
+        .resolve("counts-at-stop-" + safe(hop) + ".json");
   }
 
-  /** The counts recorded at a hop's stop, if that stop happened. */
+  /** Where the counts of one database at a hop's stop are kept. */
+  public Path countsAtStop(String runId, String hop, String databaseId) {
+    return backups
+        .resolveSibling("runs")
+        .resolve(runId)
+        .resolve("counts-at-stop-" + safe(hop) + "-db-" + safe(databaseId) + ".json");
+  }
+
+  /** The counts recorded at a hop's stop (the first database), if that stop happened. */
   public java.util.Optional<Map<String, Long>> countsAtStopOf(String runId, String hop)
       throws IOException {
     Path file = countsAtStop(runId, hop);
-    if (!Files.exists(file)) {
-      return java.util.Optional.empty();
-    }
-    return java.util.Optional.of(
-        JSON.readValue(
-            file.toFile(),
-            new com.fasterxml.jackson.core.type.TypeReference<
-                java.util.TreeMap<String, Long>>() {}));
+    return Files.exists(file)
+        ? java.util.Optional.of(readCounts(file))
+        : java.util.Optional.empty();
   }
 
-  static String walPosition(InstalledPlatform installed) {
-    try (var c =
-            io.upshift.platform.PlatformConnections.open(
-                installed.jdbcUrl(), installed.databaseUser(), installed.databasePassword());
-        var rs = c.createStatement().executeQuery("SELECT pg_current_wal_lsn()::text")) {
-      rs.next();
-      return rs.getString(1);
-    } catch (java.sql.SQLException e) {
-      throw new IllegalStateException(
-          "Cannot read the WAL position of " + installed.jdbcUrl() + ": " + e.getMessage(), e);
+  /** The counts of one database recorded at a hop's stop, if that stop happened. */
+  public java.util.Optional<Map<String, Long>> countsAtStopOf(
+      String runId, String hop, String databaseId) throws IOException {
+    Path file = countsAtStop(runId, hop, databaseId);
+    return Files.exists(file)
+        ? java.util.Optional.of(readCounts(file))
+        : java.util.Optional.empty();
+  }
+
+  private static Map<String, Long> readCounts(Path file) throws IOException {
+    return JSON.readValue(
+        file.toFile(),
+        new com.fasterxml.jackson.core.type.TypeReference<java.util.TreeMap<String, Long>>() {});
+  }
+
+  static String safe(String name) {
+    return name == null ? "none" : name.replaceAll("[^A-Za-z0-9._-]", "_");
+  }
+
+  /**
+   * The WAL position of every database server (service) of the platform, read over the first
+   * database the descriptor declares on it.
+   */
+  static Map<String, String> walPositions(InstalledPlatform installed, DockerClient docker) {
+    Map<String, String> positions = new java.util.TreeMap<>();
+    for (PlatformDescriptor.Database db : installed.descriptor().databases()) {
+      if (positions.containsKey(db.service())) {
+        continue;
+      }
+      DatabaseEndpoints.Endpoint endpoint = DatabaseEndpoints.resolve(installed, db, docker);
+      try (var c =
+              io.upshift.platform.PlatformConnections.open(
+                  endpoint.jdbcUrl(), endpoint.user(), endpoint.password());
+          var rs = c.createStatement().executeQuery("SELECT pg_current_wal_lsn()::text")) {
+        rs.next();
+        positions.put(db.service(), rs.getString(1));
+      } catch (java.sql.SQLException e) {
+        throw new IllegalStateException(
+            "Cannot read the WAL position of " + endpoint.jdbcUrl() + ": " + e.getMessage(), e);
+      }
     }
+    return positions;
+  }
+
+  /**
+   * Bytes the data of the platform takes, per database ({@code database <id>}) and per saved volume
+   * ({@code volume <label>}): what a backup needs room for, shown by the pre-flight.
+   */
+  public Map<String, Long> dataSizes(String platform) throws InterruptedException {
+    InstalledPlatform installed =
+        InstalledPlatform.load(platform, registry.find(platform).orElseThrow());
+    Map<String, Long> sizes = new java.util.LinkedHashMap<>();
+    try (DockerClient docker = DockerClients.local()) {
+      for (PlatformDescriptor.Database db : installed.descriptor().databases()) {
+        DatabaseEndpoints.Endpoint endpoint = DatabaseEndpoints.resolve(installed, db, docker);
+        try (var c =
+                io.upshift.platform.PlatformConnections.open(
+                    endpoint.jdbcUrl(), endpoint.user(), endpoint.password());
+            var rs =
+                c.createStatement().executeQuery("SELECT pg_database_size(current_database())")) {
+          rs.next();
+          sizes.put("database " + db.id(), rs.getLong(1));
+        } catch (java.sql.SQLException e) {
+          throw new IllegalStateException(
+              "Cannot size database " + db.id() + ": " + e.getMessage(), e);
+        }
+      }
+      List<PlatformDescriptor.Volume> saved =
+          installed.descriptor().volumes().stream()
+              .filter(v -> !"skip".equals(v.policyOrDefault()))
+              .toList();
+      if (!saved.isEmpty()) {
+        String image = helperImage(docker, installed);
+        for (PlatformDescriptor.Volume v : saved) {
+          VolumeArchives.Source source =
+              VolumeArchives.resolve(
+                  docker,
+                  installed.registration().composeProject(),
+                  installed.registration().workingDirectory(),
+                  v);
+          sizes.put("volume " + v.label(), VolumeArchives.size(docker, image, platform, source));
+        }
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return sizes;
+  }
+
+  /**
+   * The image helper containers run: the one the platform's (first) database service runs, which is
+   * on the machine already. Nothing is pulled.
+   */
+  public static String helperImage(DockerClient docker, InstalledPlatform installed) {
+    String container =
+        runningContainer(
+            docker, installed.registration().composeProject(), installed.database().service());
+    return docker.inspectContainerCmd(container).exec().getImageId();
   }
 
   private BackupManifest backup(String platform, String runId, String suffix)
+      throws IOException, InterruptedException {
+    return take(platform, runId, suffix, false, null);
+  }
+
+  /**
+   * Takes one backup: every database ({@code pg_dump -Fc} in its service's container), the globals
+   * once per database service, the configuration files, the volumes (live ones always, stopped ones
+   * only at the stop), the row counts and the running images. {@code previous}: a backup whose
+   * dumps may be linked for database servers whose WAL did not move since.
+   */
+  private BackupManifest take(
+      String platform, String runId, String suffix, boolean atStop, BackupManifest previous)
       throws IOException, InterruptedException {
     PlatformRegistry.Registration registration =
         registry
@@ -227,9 +377,12 @@ public class BackupService {
     InstalledPlatform installed = InstalledPlatform.load(platform, registration);
     Path workDir = registration.workingDirectory();
     PlatformDescriptor descriptor = installed.descriptor();
-    String user = installed.databaseUser();
-    String database = installed.databaseName();
-    String wal = walPosition(installed);
+    List<PlatformDescriptor.Database> databases = descriptor.databases();
+    if (databases.isEmpty()) {
+      throw new StepFailure(
+          platform + " declares no database in its descriptor; nothing to back up");
+    }
+    Path previousDir = previous == null ? null : backups.resolve(platform).resolve(previous.id());
 
     // Written to a temporary sibling and renamed at the end: a crash never leaves a half backup
     // that looks complete.
@@ -238,42 +391,130 @@ public class BackupService {
     FileTrees.deleteRecursively(partial);
     Files.createDirectories(partial);
     List<BackupManifest.BackupFile> files = new ArrayList<>();
+    Map<String, Map<String, Long>> rowCounts = new java.util.LinkedHashMap<>();
+    List<BackupManifest.SkippedVolume> skipped = new ArrayList<>();
     try (DockerClient docker = DockerClients.local()) {
-      String container =
-          runningContainer(docker, registration.composeProject(), descriptor.database().service());
-      files.add(
-          dump(
-              docker,
-              container,
-              List.of("pg_dump", "-Fc", "-U", user, "-d", database),
-              partial,
-              database + ".dump",
-              "database"));
-      files.add(
-          dump(
-              docker,
-              container,
-              List.of("pg_dumpall", "--globals-only", "-U", user),
-              partial,
-              "globals.sql",
-              "globals"));
+      Map<String, String> wal = walPositions(installed, docker);
+      List<String> changed =
+          previous == null
+              ? List.copyOf(wal.keySet())
+              : changedServices(previous, wal, databases.get(0).service());
+      boolean oneServer = wal.size() == 1;
+      java.util.Set<String> globalsTaken = new java.util.HashSet<>();
+      for (PlatformDescriptor.Database db : databases) {
+        DatabaseEndpoints.Endpoint endpoint = DatabaseEndpoints.resolve(installed, db, docker);
+        String container = runningContainer(docker, registration.composeProject(), db.service());
+        List<String> env =
+            endpoint.password() == null ? List.of() : List.of("PGPASSWORD=" + endpoint.password());
+        String dumpName = dumpName(db, endpoint.name());
+        long dbStarted = System.nanoTime();
+        BackupManifest.BackupFile reused =
+            changed.contains(db.service()) ? null : reuse(previous, previousDir, db, partial);
+        if (reused != null) {
+          files.add(reused);
+        } else {
+          files.add(
+              dump(
+                  docker,
+                  container,
+                  List.of("pg_dump", "-Fc", "-U", endpoint.user(), "-d", endpoint.name()),
+                  env,
+                  partial,
+                  dumpName,
+                  BackupManifest.DATABASE,
+                  db.id()));
+        }
+        rowCounts.put(
+            db.id(),
+            RehearsalService.rowCounts(endpoint.jdbcUrl(), endpoint.user(), endpoint.password()));
+        log.info(
+            "Backup {} of {}: database {} ({}) {} in {} ms",
+            id,
+            platform,
+            db.id(),
+            endpoint.name(),
+            reused != null ? "unchanged, linked from " + previous.id() : "dumped",
+            (System.nanoTime() - dbStarted) / 1_000_000);
+        if (globalsTaken.add(db.service())) {
+          files.add(
+              dump(
+                  docker,
+                  container,
+                  List.of("pg_dumpall", "--globals-only", "-U", endpoint.user()),
+                  env,
+                  partial,
+                  oneServer ? "globals.sql" : "globals-" + safe(db.service()) + ".sql",
+                  BackupManifest.GLOBALS,
+                  db.service()));
+        }
+      }
       for (String name : configFiles(descriptor)) {
-        Path source = workDir.resolve(name);
-        if (Files.exists(source)) {
+        Path source = workDir.resolve(name).normalize();
+        if (!source.startsWith(workDir.normalize())) {
+          throw new StepFailure("config.files: '" + name + "' leaves the platform directory");
+        }
+        if (Files.isDirectory(source)) {
+          try (var walk = Files.walk(source)) {
+            for (Path file : walk.filter(Files::isRegularFile).sorted().toList()) {
+              String relative = workDir.normalize().relativize(file).toString();
+              files.add(
+                  copy(file, partial.resolve("config").resolve(relative), "config/" + relative));
+            }
+          }
+        } else if (Files.exists(source)) {
           files.add(copy(source, partial.resolve("config").resolve(name), "config/" + name));
         }
       }
+      String image = null;
+      for (PlatformDescriptor.Volume volume : descriptor.volumes()) {
+        String policy = volume.policyOrDefault();
+        if ("skip".equals(policy)) {
+          skipped.add(new BackupManifest.SkippedVolume(volume.label(), volume.reason()));
+          continue;
+        }
+        if (!atStop && !"live".equals(policy)) {
+          continue; // saved after the stop, in the restore point, where it is consistent
+        }
+        if (image == null) {
+          image = helperImage(docker, installed);
+        }
+        long volumeStarted = System.nanoTime();
+        VolumeArchives.Source source =
+            VolumeArchives.resolve(docker, registration.composeProject(), workDir, volume);
+        BackupManifest.BackupFile archive =
+            VolumeArchives.save(
+                docker,
+                image,
+                platform,
+                source,
+                partial,
+                "volumes/" + safe(volume.label()) + ".tar");
+        files.add(archive);
+        log.info(
+            "Backup {} of {}: volume {} ({}, {}) saved, {} bytes in {} ms",
+            id,
+            platform,
+            volume.label(),
+            source,
+            policy,
+            archive.bytes(),
+            (System.nanoTime() - volumeStarted) / 1_000_000);
+      }
+      String firstService = databases.get(0).service();
       BackupManifest manifest =
           new BackupManifest(
               id,
               runId,
               platform,
               descriptor.platform().version(),
-              database,
+              databases.get(0).resolveName(installed.env()),
               clock.instant(),
               files,
               runningImages(docker, registration.composeProject()),
-              wal);
+              wal.get(firstService),
+              wal,
+              rowCounts,
+              skipped);
       JSON.writeValue(partial.resolve("manifest.json").toFile(), manifest);
       boolean verified = verify(partial, manifest);
       if (!verified) {
@@ -293,14 +534,47 @@ public class BackupService {
           manifest.totalBytes(),
           java.time.Duration.ofNanos(System.nanoTime() - startedNanos));
       log.info(
-          "Backup {} of {} {}: {} bytes in {} files, verified",
+          "Backup {} of {} {}: {} bytes in {} files, {} database(s), {} volume(s), verified, {} ms",
           id,
           platform,
           manifest.version(),
           manifest.totalBytes(),
-          files.size());
+          files.size(),
+          databases.size(),
+          manifest.filesOf(BackupManifest.VOLUME).size(),
+          (System.nanoTime() - startedNanos) / 1_000_000);
       return manifest;
     }
+  }
+
+  /** Version 1: {@code <name>.dump} (as before); version 2: {@code databases/<id>.dump}. */
+  static String dumpName(PlatformDescriptor.Database db, String name) {
+    return db.publishedOnHost() ? name + ".dump" : "databases/" + safe(db.id()) + ".dump";
+  }
+
+  /**
+   * Links (or copies) a database's dump from the previous backup when its server did not change;
+   * null when the previous backup has none for it.
+   */
+  private static BackupManifest.BackupFile reuse(
+      BackupManifest previous, Path previousDir, PlatformDescriptor.Database db, Path partial)
+      throws IOException {
+    if (previous == null) {
+      return null;
+    }
+    BackupManifest.BackupFile old = dumpOf(previous, db.id()).orElse(null);
+    if (old == null || !Files.exists(previousDir.resolve(old.name()))) {
+      return null;
+    }
+    Path target = partial.resolve(old.name());
+    Files.createDirectories(target.getParent());
+    try {
+      Files.createLink(target, previousDir.resolve(old.name()));
+    } catch (IOException | UnsupportedOperationException e) {
+      Files.copy(previousDir.resolve(old.name()), target);
+    }
+    return new BackupManifest.BackupFile(
+        old.name(), old.kind(), old.bytes(), old.sha256(), db.id());
   }
 
   public static BackupManifest readManifest(Path directory) throws IOException {
@@ -319,11 +593,32 @@ public class BackupService {
         return false;
       }
     }
-    try (InputStream in = Files.newInputStream(directory.resolve(dumpOf(manifest).name()))) {
-      return Arrays.equals(in.readNBytes(CUSTOM_FORMAT_MAGIC.length), CUSTOM_FORMAT_MAGIC);
+    for (BackupManifest.BackupFile dump : manifest.filesOf(BackupManifest.DATABASE)) {
+      try (InputStream in = Files.newInputStream(directory.resolve(dump.name()))) {
+        if (!Arrays.equals(in.readNBytes(CUSTOM_FORMAT_MAGIC.length), CUSTOM_FORMAT_MAGIC)) {
+          return false;
+        }
+      }
     }
+    return true;
   }
 
+  /**
+   * The dump of one database; version-1 manifests (no subject) hold only the database {@value
+   * PlatformDescriptor#V1_DATABASE_ID}.
+   */
+  public static java.util.Optional<BackupManifest.BackupFile> dumpOf(
+      BackupManifest manifest, String databaseId) {
+    return manifest.filesOf(BackupManifest.DATABASE).stream()
+        .filter(
+            f ->
+                databaseId.equals(f.subject())
+                    || (f.subject() == null
+                        && PlatformDescriptor.V1_DATABASE_ID.equals(databaseId)))
+        .findFirst();
+  }
+
+  /** The first database's dump (version 1: the only one). */
   public static BackupManifest.BackupFile dumpOf(BackupManifest manifest) {
     return manifest.files().stream()
         .filter(f -> f.kind().equals("database"))
@@ -332,8 +627,11 @@ public class BackupService {
             () -> new IllegalStateException("manifest " + manifest.id() + " has no database dump"));
   }
 
+  /**
+   * The compose file, the .env, the descriptor, and {@code config.files[]} (files, directories).
+   */
   private static List<String> configFiles(PlatformDescriptor descriptor) {
-    TreeSet<String> names = new TreeSet<>();
+    TreeSet<String> names = new TreeSet<>(descriptor.configFiles());
     names.add(descriptor.compose().file());
     names.add(descriptor.compose().envFile() == null ? ".env" : descriptor.compose().envFile());
     names.add("upshift.yaml");
@@ -344,15 +642,18 @@ public class BackupService {
       DockerClient docker,
       String container,
       List<String> command,
+      List<String> env,
       Path dir,
       String name,
-      String kind)
+      String kind,
+      String subject)
       throws IOException, InterruptedException {
     Path file = dir.resolve(name);
+    Files.createDirectories(file.getParent());
     MessageDigest digest = sha256Digest();
     ContainerExec.Result result;
     try (OutputStream out = new DigestOutputStream(Files.newOutputStream(file), digest)) {
-      result = ContainerExec.run(docker, container, command, out, 60);
+      result = ContainerExec.run(docker, container, command, env, out, 60);
     }
     if (result.exitCode() != 0) {
       // Transient as far as we know (locks, a restarting server): the job is retried.
@@ -364,14 +665,15 @@ public class BackupService {
               + result.stderr());
     }
     return new BackupManifest.BackupFile(
-        name, kind, Files.size(file), HexFormat.of().formatHex(digest.digest()));
+        name, kind, Files.size(file), HexFormat.of().formatHex(digest.digest()), subject);
   }
 
   private static BackupManifest.BackupFile copy(Path source, Path target, String name)
       throws IOException {
     Files.createDirectories(target.getParent());
     Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
-    return new BackupManifest.BackupFile(name, "config", Files.size(target), sha256(target));
+    return new BackupManifest.BackupFile(
+        name, BackupManifest.CONFIG, Files.size(target), sha256(target));
   }
 
   public static String runningContainer(DockerClient docker, String project, String service) {

@@ -2,6 +2,7 @@ package io.upshift.preflight;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.NotFoundException;
+import io.upshift.backup.BackupService;
 import io.upshift.compose.ComposeCli;
 import io.upshift.compose.ComposeException;
 import io.upshift.compose.DockerClients;
@@ -52,8 +53,14 @@ public class PreflightService {
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  PreflightService(PlatformRegistry registry, @Value("${upshift.data-dir}") Path dataDir) {
+  private final BackupService backups;
+
+  PreflightService(
+      PlatformRegistry registry,
+      BackupService backups,
+      @Value("${upshift.data-dir}") Path dataDir) {
     this.registry = registry;
+    this.backups = backups;
     this.dataDir = dataDir;
   }
 
@@ -115,12 +122,29 @@ public class PreflightService {
     Path backups = dataDir.resolve("backups");
     Files.createDirectories(backups);
     long free = Files.getFileStore(backups).getUsableSpace();
-    long needed = Math.max(databaseBytes, 0) + BACKUP_MARGIN_BYTES;
+    // Every database and saved volume, once for the run's backup and once per hop's restore point.
+    Map<String, Long> sizes;
+    try {
+      sizes = this.backups.dataSizes(platform);
+    } catch (RuntimeException e) {
+      sizes = Map.of("database", Math.max(databaseBytes, 0));
+    }
+    long data = sizes.values().stream().mapToLong(Long::longValue).sum();
+    long needed = data * (1 + Math.max(1, plan.hops().size())) + BACKUP_MARGIN_BYTES;
     checks.add(
         new Check(
             "disk",
             free >= needed,
-            free + " bytes free in " + backups + ", backup needs about " + needed));
+            free
+                + " bytes free in "
+                + backups
+                + ", backups need about "
+                + needed
+                + " ("
+                + String.join(
+                    ", ",
+                    sizes.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).toList())
+                + "; saved for the run and at each hop's stop)"));
 
     Map<String, String> env = new LinkedHashMap<>(installed.env().values());
     List<String> changes = new ArrayList<>();

@@ -15,6 +15,7 @@ import java.util.List;
  * @param discarded per table: how many rows and their first primary keys
  * @param sequencesAdvanced sequences moved past the values the failed release handed out
  * @param keysFile every discarded key, per table (JSON), on Upshift's host
+ * @param databaseId the descriptor's id of the database (null in records of version 1 runs)
  */
 public record DatabaseRestore(
     String database,
@@ -23,7 +24,21 @@ public record DatabaseRestore(
     long discardedRows,
     List<TableDiscard> discarded,
     List<String> sequencesAdvanced,
-    String keysFile) {
+    String keysFile,
+    String databaseId) {
+
+  /** The same outcome, now swapped in: the platform's database holds it, the failed state aside. */
+  DatabaseRestore swapped(String database, String failedStateKeptAs) {
+    return new DatabaseRestore(
+        database,
+        restoredFrom,
+        failedStateKeptAs,
+        discardedRows,
+        discarded,
+        sequencesAdvanced,
+        keysFile,
+        databaseId);
+  }
 
   /** Rows of one table written after the stop and not carried back. */
   public record TableDiscard(String table, long rows, List<String> keys, String note) {}

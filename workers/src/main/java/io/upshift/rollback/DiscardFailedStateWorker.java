@@ -27,17 +27,17 @@ public class DiscardFailedStateWorker {
   @JobWorker(
       type = "upshift.rollback.discard",
       timeout = 10 * 60 * 1000,
-      fetchVariables = {"platform", "runId", "databaseRestore", "outcomeMessage"})
+      fetchVariables = {"platform", "runId", "databaseRestore", "dataRestore", "outcomeMessage"})
   public Dropped discard(ActivatedJob job, @VariablesAsType RollbackInput input) {
     return steps.run(
         job,
         () -> {
-          String dropped =
-              rollback.discardFailedState(
-                  input.platform(),
-                  input.databaseRestore() == null
-                      ? null
-                      : input.databaseRestore().failedStateKeptAs());
+          DataRestore data = input.data();
+          if (data == null) {
+            throw new io.upshift.run.StepFailure(
+                "Nothing to drop: the variables dataRestore and databaseRestore are not set");
+          }
+          String dropped = String.join(", ", rollback.discardFailedState(input.platform(), data));
           return new Dropped(
               dropped,
               input.outcomeMessage()

@@ -30,6 +30,8 @@ public class PlanRollbackWorker {
       fetchVariables = {"platform", "runId"})
   public Planned plan(ActivatedJob job, @VariablesAsType RollbackInput input) {
     return steps.run(
-        job, () -> new Planned(rollback.plan(input.runId())), out -> out.rollbackPlan().summary());
+        job,
+        () -> new Planned(rollback.plan(input.platform(), input.runId())),
+        out -> out.rollbackPlan().summary());
   }
 }

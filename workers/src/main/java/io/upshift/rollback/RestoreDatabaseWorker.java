@@ -7,15 +7,20 @@ import io.upshift.run.JobSteps;
 import org.springframework.stereotype.Component;
 
 /**
- * {@code upshift.rollback.database}: restores the hop's restore point into a new database, checks
- * it, and swaps it in; the failed state is kept aside with what it holds beyond the restore point
- * ({@link DatabaseRestore}). A missing or corrupt backup fails without touching the failed state.
+ * {@code upshift.rollback.database}: puts every database and every saved volume back to the hop's
+ * one restore point. Each database is restored into a new database, checked, and swapped in; each
+ * volume is cleared and extracted from its archive, and checked; every failed state is kept aside
+ * with what it holds beyond the restore point ({@link DataRestore}). A missing or corrupt backup
+ * fails without touching the failed state.
  */
 @Component
 public class RestoreDatabaseWorker {
 
-  /** Output: {@code databaseRestore}. */
-  public record Restored(DatabaseRestore databaseRestore) {}
+  /**
+   * Output: {@code dataRestore} (every database and volume) and {@code databaseRestore} (the first
+   * database, as version 1 runs and the console read it).
+   */
+  public record Restored(DataRestore dataRestore, DatabaseRestore databaseRestore) {}
 
   private final RollbackService rollback;
   private final JobSteps steps;
@@ -32,7 +37,10 @@ public class RestoreDatabaseWorker {
   public Restored restore(ActivatedJob job, @VariablesAsType RollbackInput input) {
     return steps.run(
         job,
-        () -> new Restored(rollback.restoreDatabase(input.platform(), input.runId(), input.plan())),
-        out -> out.databaseRestore().sentence());
+        () -> {
+          DataRestore data = rollback.restoreData(input.platform(), input.runId(), input.plan());
+          return new Restored(data, data.databases().get(0));
+        },
+        out -> out.dataRestore().sentence());
   }
 }

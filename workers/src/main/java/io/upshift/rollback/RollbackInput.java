@@ -10,7 +10,20 @@ record RollbackInput(
     String runId,
     RollbackPlan rollbackPlan,
     DatabaseRestore databaseRestore,
+    DataRestore dataRestore,
     String outcomeMessage) {
+
+  /**
+   * Every database and volume restored; a run of version 1 recorded only {@code databaseRestore}.
+   */
+  DataRestore data() {
+    if (dataRestore != null) {
+      return dataRestore;
+    }
+    return databaseRestore == null
+        ? null
+        : new DataRestore(databaseRestore.restoredFrom(), java.util.List.of(databaseRestore), null);
+  }
 
   RollbackPlan plan() {
     if (rollbackPlan == null) {

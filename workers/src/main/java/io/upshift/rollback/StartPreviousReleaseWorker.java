@@ -33,28 +33,45 @@ public class StartPreviousReleaseWorker {
   @JobWorker(
       type = "upshift.rollback.start",
       timeout = 20 * 60 * 1000,
-      fetchVariables = {"platform", "runId", "rollbackPlan", "databaseRestore", "outcomeMessage"})
+      fetchVariables = {
+        "platform",
+        "runId",
+        "rollbackPlan",
+        "databaseRestore",
+        "dataRestore",
+        "outcomeMessage"
+      })
   public Started start(ActivatedJob job, @VariablesAsType RollbackInput input) {
     return steps.run(
         job,
         () -> {
           RollbackPlan plan = input.plan();
           Map<String, Object> started = rollback.startPrevious(input.platform(), plan);
-          DatabaseRestore db = plan.restoreDatabase() ? input.databaseRestore() : null;
+          DataRestore db = plan.restoreDatabase() ? input.data() : null;
           List<String> undone = new ArrayList<>();
           undone.add("stopped the failed release " + plan.hop());
           if (plan.restoreFiles()) {
             undone.add("put back the release files and configuration of " + plan.previousVersion());
           }
           if (db != null) {
-            undone.add(
-                "restored database "
-                    + db.database()
-                    + " from restore point "
-                    + db.restoredFrom()
-                    + " (taken at the stop of hop "
-                    + plan.hop()
-                    + ")");
+            for (DatabaseRestore d : db.databases()) {
+              undone.add(
+                  "restored database "
+                      + d.database()
+                      + " from restore point "
+                      + d.restoredFrom()
+                      + " (taken at the stop of hop "
+                      + plan.hop()
+                      + ")");
+            }
+            for (VolumeRestore v : db.volumes()) {
+              undone.add(
+                  "restored volume "
+                      + v.volume()
+                      + " from the same restore point ("
+                      + v.entries()
+                      + " entries)");
+            }
           } else {
             undone.add("kept the database: the hop's migrations never started");
           }
@@ -70,7 +87,8 @@ public class StartPreviousReleaseWorker {
           review.put(
               "discarded",
               db == null ? "Nothing was discarded: the database was not restored." : db.sentence());
-          review.put("failedStateKeptAs", db == null ? null : db.failedStateKeptAs());
+          review.put(
+              "failedStateKeptAs", db == null ? null : String.join(", ", db.failedStatesKeptAs()));
           review.put(
               "next",
               db == null
