@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.upshift.platform.DescriptorException;
-import io.upshift.platform.DescriptorReader;
 import io.upshift.platform.EnvFile;
+import io.upshift.platform.InstalledPlatform;
 import io.upshift.platform.PlatformDescriptor;
 import io.upshift.platform.PlatformRegistry;
 import io.upshift.platform.Release;
@@ -68,8 +68,7 @@ public class UpgradePlanner {
                     new DescriptorException(
                         "Unknown platform '" + platform + "'; registered: " + registry.names()));
     try (ReleaseRepository repository =
-        ReleaseRepository.open(
-            registration.repository(), repositories.resolve(platform + ".git"))) {
+        ReleaseRepository.open(platform, registration, repositories.resolve(platform + ".git"))) {
       return repository.releases();
     }
   }
@@ -82,11 +81,20 @@ public class UpgradePlanner {
                 () ->
                     new DescriptorException(
                         "Unknown platform '" + platform + "'; registered: " + registry.names()));
-    Version current = currentVersion(registration);
+    Version current = currentVersion(platform, registration);
     Version wanted = Version.parse(target);
     try (ReleaseRepository repository =
-        ReleaseRepository.open(
-            registration.repository(), repositories.resolve(platform + ".git"))) {
+        ReleaseRepository.open(platform, registration, repositories.resolve(platform + ".git"))) {
+      List<String> stray = repository.strayDescriptors();
+      if (!stray.isEmpty()) {
+        throw new DescriptorException(
+            "upshift.platforms."
+                + platform
+                + ".descriptors: "
+                + String.join(", ", stray)
+                + " names no version; allowed: <version>/upshift.yaml or <version>.yaml, the version"
+                + " without the tag's prefix (e.g. 1.2.0/upshift.yaml)");
+      }
       List<Release> releases = repository.releases();
       Map<Version, Release> byVersion = new LinkedHashMap<>();
       releases.forEach(r -> byVersion.put(r.version(), r));
@@ -204,19 +212,9 @@ public class UpgradePlanner {
             + current);
   }
 
-  private Version currentVersion(PlatformRegistry.Registration registration) {
-    Path descriptor = registration.workingDirectory().resolve("upshift.yaml");
-    try {
-      return DescriptorReader.read(Files.readString(descriptor), descriptor.toString()).version();
-    } catch (IOException e) {
-      throw new DescriptorException(
-          "Cannot read the current release from "
-              + descriptor
-              + ": "
-              + e.getMessage()
-              + ". Is the platform checked out in its working directory?",
-          e);
-    }
+  private static Version currentVersion(
+      String platform, PlatformRegistry.Registration registration) {
+    return InstalledPlatform.descriptor(platform, registration).version();
   }
 
   private static EnvFile installedEnv(

@@ -62,11 +62,10 @@ public class PlatformOperations {
   public String checkout(String platform, String version) {
     PlatformRegistry.Registration registration = registration(platform);
     try (ReleaseRepository repository =
-        ReleaseRepository.open(
-            registration.repository(), repositories.resolve(platform + ".git"))) {
+        ReleaseRepository.open(platform, registration, repositories.resolve(platform + ".git"))) {
       Release release =
           repository
-              .release(Version.parse(version))
+              .release(version)
               .orElseThrow(
                   () -> new StepFailure("There is no release " + version + " to check out"));
       repository.checkout(release, registration.workingDirectory());

@@ -14,7 +14,6 @@ import io.upshift.platform.PlatformDescriptor;
 import io.upshift.platform.PlatformRegistry;
 import io.upshift.platform.Release;
 import io.upshift.platform.ReleaseRepository;
-import io.upshift.platform.Version;
 import io.upshift.run.StepFailure;
 import io.upshift.storage.FileTrees;
 import java.io.IOException;
@@ -128,14 +127,13 @@ public class PreflightService {
     List<String> pending = List.of();
     try (ReleaseRepository repository =
         ReleaseRepository.open(
-            registration.repository(),
-            dataDir.resolve("repositories").resolve(platform + ".git"))) {
+            platform, registration, dataDir.resolve("repositories").resolve(platform + ".git"))) {
       Release last = null;
       PlatformDescriptor lastDescriptor = null;
       for (UpgradePlan.PlannedHop hop : plan.hops()) {
         Release release =
             repository
-                .release(Version.parse(hop.to()))
+                .release(hop.to())
                 .orElseThrow(() -> new StepFailure("Release " + hop.to() + " is gone"));
         PlatformDescriptor target = repository.descriptor(release);
         EnvMigration.Result result = EnvMigration.apply(target, env);
