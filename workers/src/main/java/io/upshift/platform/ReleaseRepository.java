@@ -260,6 +260,17 @@ public class ReleaseRepository implements AutoCloseable {
     }
   }
 
+  /** Where the release's descriptor is read from, for messages. */
+  public String descriptorSource(Release release) {
+    if (descriptors != null) {
+      Optional<Path> file = descriptors.file(release.version());
+      if (file.isPresent()) {
+        return file.get().toString();
+      }
+    }
+    return "upshift.yaml at " + release.tag();
+  }
+
   /**
    * Entries of the registered descriptor folder that name no version, e.g. {@code v1.2.0/} or
    * {@code 1.2.yaml}: each would be ignored silently, so the plan refuses them.
