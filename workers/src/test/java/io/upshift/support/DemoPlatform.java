@@ -71,7 +71,7 @@ public final class DemoPlatform {
         .forEach(v -> docker.removeVolumeCmd(v.getName()).exec());
   }
 
-  private static void run(List<String> command, int minutes) {
+  static void run(List<String> command, int minutes) {
     try {
       Process p =
           new ProcessBuilder(command)
