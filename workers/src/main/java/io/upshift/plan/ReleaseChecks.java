@@ -31,6 +31,9 @@ final class ReleaseChecks {
   private static final Pattern VARIABLE =
       Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)((:?)([-?+])([^}]*))?}");
 
+  /** The points of the cutover where platform-upgrade creates manual-step tasks. */
+  static final List<String> MANUAL_STEP_POINTS_RUN = List.of("afterMigrations", "afterStart");
+
   /** The default of a service without a {@code started} rule or a Docker healthcheck. */
   static final int DEFAULT_RUNNING_SECONDS = 5;
 
@@ -118,6 +121,44 @@ final class ReleaseChecks {
       String name = d.hooks().get(i).service();
       if (name != null && !services.contains(name)) {
         problems.add("hooks[" + i + "].service: '" + name + "'" + inCompose);
+      }
+    }
+    if (d.stages() != null) {
+      int phase = 0; // 0 stop, 1 migrate, 2 start: the cutover's order
+      for (int i = 0; i < d.stages().size(); i++) {
+        var st = d.stages().get(i);
+        int p = st.stop() != null ? 0 : st.migrate() != null ? 1 : 2;
+        if (p < phase) {
+          problems.add(
+              "stages["
+                  + i
+                  + "]: the cutover stops, then migrates, then starts; a "
+                  + (p == 0 ? "stop" : "migrate")
+                  + " stage cannot follow a "
+                  + (phase == 1 ? "migrate" : "start")
+                  + " stage");
+        }
+        phase = Math.max(phase, p);
+        if (st.stop() != null && !"all".equals(st.stop())) {
+          problems.add(
+              "stages["
+                  + i
+                  + "].stop: only all is supported (the application services stop in stopOrder,"
+                  + " the databases keep running for the migrations); was "
+                  + st.stop());
+        }
+      }
+    }
+    for (int i = 0; i < d.manualSteps().size(); i++) {
+      String at = d.manualSteps().get(i).at();
+      if (!MANUAL_STEP_POINTS_RUN.contains(at)) {
+        problems.add(
+            "manualSteps["
+                + i
+                + "].at: the platform-upgrade runbook asks for manual steps at "
+                + MANUAL_STEP_POINTS_RUN
+                + " only, not at "
+                + at);
       }
     }
     Set<String> named = new TreeSet<>(fieldNames(compose.path("volumes")));

@@ -31,6 +31,7 @@ public record UpgradePlan(
    *     template that the platform's .env lacks and no descriptor declares
    * @param releaseNotes the release's notes file ({@code platform.releaseNotes}), shortened with a
    *     note when long; null when the release has none
+   * @param manualSteps the release's {@code manualSteps}, in order (an empty list when none)
    */
   public record PlannedHop(
       String from,
@@ -42,7 +43,14 @@ public record UpgradePlan(
       List<String> renamedVariables,
       List<String> started,
       List<PlannedVariable> undeclaredVariables,
-      String releaseNotes) {}
+      String releaseNotes,
+      List<PlannedManualStep> manualSteps) {}
+
+  /**
+   * A step a person does during the hop's cutover, at its point ({@code at}); the runbook creates
+   * an inbox task from it and waits.
+   */
+  public record PlannedManualStep(String id, String at, String text) {}
 
   /**
    * A variable of a release's {@code .env} template that the platform's .env lacks.

@@ -319,7 +319,10 @@ public class UpgradePlanner {
         renamed,
         checks.startedRules(descriptor),
         checks.drift(descriptor, envAtHop),
-        releaseNotes(repository, to, descriptor, notesBudget));
+        releaseNotes(repository, to, descriptor, notesBudget),
+        descriptor.manualSteps().stream()
+            .map(m -> new UpgradePlan.PlannedManualStep(m.id(), m.at(), m.text()))
+            .toList());
   }
 
   /** The release's notes, shortened to {@code budget} characters with a note saying so. */

@@ -122,6 +122,33 @@ class ReleaseChecksTest {
   }
 
   @Test
+  void stagesFollowTheCutoversOrderAndManualStepsItsPoints() {
+    PlatformDescriptor d =
+        descriptor(
+            SERVICES.replace("- {name: manager", "- {name: worker2"),
+            DATABASES,
+            """
+            stages:
+              - stop: [api]
+              - start: [api]
+              - migrate: all
+              - start: rest
+            manualSteps:
+              - {id: before, at: beforeStop, text: "Tell the users."}
+              - {id: after, at: afterStart, text: "Look."}
+            """);
+    String compose = COMPOSE.replace("  worker:\n", "  worker2:\n    image: app\n  worker:\n");
+    assertThat(new ReleaseChecks("v1.2.0", d, compose, TEMPLATE).problems(d, Map.of()))
+        .containsExactly(
+            "stages[0].stop: only all is supported (the application services stop in stopOrder,"
+                + " the databases keep running for the migrations); was [api]",
+            "stages[2]: the cutover stops, then migrates, then starts; a migrate stage cannot"
+                + " follow a start stage",
+            "manualSteps[0].at: the platform-upgrade runbook asks for manual steps at"
+                + " [afterMigrations, afterStart] only, not at beforeStop");
+  }
+
+  @Test
   void aDescriptorThatFitsHasNoProblemsAndUrlVariablesAreChecked() {
     PlatformDescriptor fits =
         descriptor(
@@ -186,7 +213,7 @@ class ReleaseChecksTest {
             List.of(
                 new UpgradePlan.PlannedHop(
                     "v1.1.0", "v1.2.0", "c", List.of(), List.of(), List.of(), List.of(), List.of(),
-                    drift, null)));
+                    drift, null, List.of())));
     var check = PreflightChecksAccess.drift(plan);
     assertThat(check.ok()).isFalse();
     assertThat(check.detail())
