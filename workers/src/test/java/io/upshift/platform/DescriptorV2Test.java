@@ -58,6 +58,31 @@ class DescriptorV2Test {
   }
 
   @Test
+  void everyLedgerDescriptorReads() throws IOException {
+    try (var folders = Files.list(Path.of("../deploy/ledger/descriptors"))) {
+      var read =
+          folders
+              .map(f -> f.resolve("upshift.yaml"))
+              .map(
+                  f -> {
+                    try {
+                      return DescriptorReader.read(Files.readString(f), f.toString());
+                    } catch (IOException e) {
+                      throw new java.io.UncheckedIOException(e);
+                    }
+                  })
+              .toList();
+      assertThat(read).hasSizeGreaterThanOrEqualTo(4);
+      assertThat(read)
+          .allSatisfy(
+              d ->
+                  assertThat(d.databases())
+                      .extracting(PlatformDescriptor.Database::id)
+                      .containsExactlyInAnyOrder("ledger", "files"));
+    }
+  }
+
+  @Test
   void versionOneReadsAsOneDatabaseWithItsChecks() throws IOException {
     PlatformDescriptor d =
         DescriptorReader.read(
