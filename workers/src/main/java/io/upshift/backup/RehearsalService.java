@@ -13,7 +13,6 @@ import io.upshift.platform.PlatformDescriptor;
 import io.upshift.platform.PlatformRegistry;
 import io.upshift.platform.Release;
 import io.upshift.platform.ReleaseRepository;
-import io.upshift.platform.Version;
 import io.upshift.run.StepFailure;
 import io.upshift.storage.FileTrees;
 import java.io.IOException;
@@ -206,7 +205,8 @@ public class RehearsalService {
         double seconds = 0;
         try (ReleaseRepository repository =
             ReleaseRepository.open(
-                registration.repository(),
+                platform,
+                registration,
                 dataDir.resolve("repositories").resolve(platform + ".git"))) {
           for (UpgradePlan.PlannedHop hop : plan.hops()) {
             Release release = plannedRelease(repository, hop);
@@ -444,7 +444,7 @@ public class RehearsalService {
   private static Release plannedRelease(ReleaseRepository repository, UpgradePlan.PlannedHop hop) {
     Release release =
         repository
-            .release(Version.parse(hop.to()))
+            .release(hop.to())
             .orElseThrow(
                 () ->
                     new StepFailure(

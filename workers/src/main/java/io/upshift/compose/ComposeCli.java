@@ -57,6 +57,19 @@ public class ComposeCli {
     return result;
   }
 
+  /**
+   * Runs {@code compose -p project -f file args...} in {@code directory} and returns its exit code
+   * and output whatever they are (a command the caller judges, e.g. a hook); fails only when it
+   * cannot run or does not finish within {@code timeout}.
+   */
+  public Result execute(
+      Path directory, String project, String file, Duration timeout, List<String> args) {
+    List<String> full = new ArrayList<>(command);
+    full.addAll(List.of("-p", project, "-f", file));
+    full.addAll(args);
+    return exec(full, directory, timeout);
+  }
+
   public record Result(int exitCode, String output) {}
 
   private static Result exec(List<String> args, Path directory, Duration timeout) {

@@ -74,6 +74,101 @@ public class ComposeServices {
     return states;
   }
 
+  /**
+   * Waits until every service is started by its rule ({@link StartedRule}), each up to its own
+   * timeout. Returns per service {@code healthy} (a health URL, log line or Docker healthcheck
+   * satisfied), {@code running} (running long enough), or why it is not started: the container's
+   * state ({@code missing}, {@code exited}, {@code restarting}, {@code unhealthy}, ...) or {@code
+   * not started: <rule>}. Stops early when a container exited or Docker reports it unhealthy.
+   */
+  public Map<String, String> awaitStarted(String project, Map<String, StartedRule> rules)
+      throws InterruptedException {
+    long begin = System.nanoTime();
+    Map<String, String> states = new LinkedHashMap<>();
+    Map<String, String> done = new LinkedHashMap<>();
+    while (true) {
+      boolean waiting = false;
+      for (Map.Entry<String, StartedRule> e : rules.entrySet()) {
+        String service = e.getKey();
+        if (done.containsKey(service)) {
+          continue;
+        }
+        StartedRule rule = e.getValue();
+        String state = started(project, service, rule);
+        states.put(service, state);
+        boolean elapsed = System.nanoTime() - begin >= rule.timeout().toNanos();
+        if (state.equals("healthy") || state.equals("running") || hopeless(state) || elapsed) {
+          done.put(service, state);
+        } else {
+          waiting = true;
+        }
+      }
+      if (!waiting || done.values().stream().anyMatch(ComposeServices::hopeless)) {
+        Map<String, String> result = new LinkedHashMap<>();
+        rules.keySet().forEach(s -> result.put(s, done.getOrDefault(s, states.get(s))));
+        return result;
+      }
+      Thread.sleep(500);
+    }
+  }
+
+  private static boolean hopeless(String state) {
+    // Docker reports unhealthy only after the check's retries ran out: waiting longer won't help.
+    return state.equals("exited") || state.equals("dead") || state.equals("unhealthy");
+  }
+
+  /** One look at a service under its rule. */
+  String started(String project, String service, StartedRule rule) throws InterruptedException {
+    List<Container> containers =
+        docker
+            .listContainersCmd()
+            .withShowAll(true)
+            .withLabelFilter(Map.of(PROJECT_LABEL, project, SERVICE_LABEL, service))
+            .exec();
+    if (containers.isEmpty()) {
+      return "missing";
+    }
+    InspectContainerResponse inspect = docker.inspectContainerCmd(containers.get(0).getId()).exec();
+    var state = inspect.getState();
+    if (!Boolean.TRUE.equals(state.getRunning()) || Boolean.TRUE.equals(state.getRestarting())) {
+      return Boolean.TRUE.equals(state.getRestarting()) ? "restarting" : state.getStatus();
+    }
+    java.time.Instant since = startedAt(inspect.getId());
+    long runningFor =
+        since == null ? 0 : Duration.between(since, java.time.Instant.now()).toSeconds();
+    return switch (rule.kind()) {
+      case DOCKER_HEALTH ->
+          state.getHealth() != null
+              ? state.getHealth().getStatus()
+              : runningFor >= rule.runningSeconds() ? "running" : "not started: " + rule;
+      case RUNNING -> runningFor >= rule.runningSeconds() ? "running" : "not started: " + rule;
+      case LOG_LINE ->
+          rule.logLine().matcher(logs(project, service, 10_000)).find()
+              ? "healthy"
+              : "not started: " + rule;
+      case HEALTH_URL -> answers(rule.url()) ? "healthy" : "not started: " + rule;
+    };
+  }
+
+  private static final java.net.http.HttpClient HTTP =
+      java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+
+  private static boolean answers(String url) throws InterruptedException {
+    try {
+      int status =
+          HTTP.send(
+                  java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                      .timeout(Duration.ofSeconds(5))
+                      .GET()
+                      .build(),
+                  java.net.http.HttpResponse.BodyHandlers.discarding())
+              .statusCode();
+      return status >= 200 && status < 300;
+    } catch (java.io.IOException | IllegalArgumentException e) {
+      return false;
+    }
+  }
+
   /** The last log lines of one service's container. */
   public String logs(String project, String service, int tail) throws InterruptedException {
     return logs(project, service, tail, null);

@@ -3,6 +3,7 @@ package io.upshift.compose;
 import io.camunda.client.annotation.JobWorker;
 import io.camunda.client.api.response.ActivatedJob;
 import io.upshift.metrics.UpshiftMetrics;
+import io.upshift.platform.PlatformHooks;
 import io.upshift.platform.PlatformJob;
 import io.upshift.platform.PlatformOperations;
 import io.upshift.rollback.CutoverLog;
@@ -11,16 +12,20 @@ import io.upshift.run.StepFailure;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.springframework.stereotype.Component;
 
 /**
- * {@code upshift.compose.up}: starts every service of the checked-out release (dependencies first)
- * and waits, bounded by the descriptor's health timeouts, until all are healthy. Sets {@code
- * downtimeEndedAt} and {@code downtimeSeconds}. A service that stays unhealthy is a hopeless
- * failure naming it, with the end of its log.
+ * {@code upshift.compose.up}: runs the release's {@code afterMigrations} hooks, starts its services
+ * (by its start stages, else all at once, dependencies first) and waits until each is started by
+ * its rule (health URL, log line, running N s, Docker healthcheck; running 5 s for a service
+ * without one), then runs its {@code afterStart} hooks ({@link PlatformHooks}; output {@code
+ * hooks}). Sets {@code downtimeEndedAt} and {@code downtimeSeconds}. A service that stays unhealthy
+ * is a hopeless failure naming it, with the end of its log.
  */
 @Component
 public class StartPlatformWorker {
@@ -30,13 +35,16 @@ public class StartPlatformWorker {
   private final Clock clock;
   private final UpshiftMetrics metrics;
   private final CutoverLog cutover;
+  private final PlatformHooks hooks;
 
   StartPlatformWorker(
       PlatformOperations platforms,
       JobSteps steps,
       Clock clock,
       UpshiftMetrics metrics,
-      CutoverLog cutover) {
+      CutoverLog cutover,
+      PlatformHooks hooks) {
+    this.hooks = hooks;
     this.cutover = cutover;
     this.metrics = metrics;
     this.platforms = platforms;
@@ -47,17 +55,24 @@ public class StartPlatformWorker {
   @JobWorker(
       type = "upshift.compose.up",
       timeout = 20 * 60 * 1000,
-      fetchVariables = {"platform", "downtimeStartedAt", "hop", "targetVersion"})
+      fetchVariables = {"platform", "downtimeStartedAt", "hop", "targetVersion", "plan"})
   public Map<String, Object> start(ActivatedJob job) {
     return steps.run(
         job,
         () -> {
           PlatformJob target = PlatformJob.of(job, true);
           cutover.record(target.runId(), target.hop(), CutoverLog.Action.START, null);
+          String previous =
+              PlatformHooks.previousVersion(
+                  job.getVariablesAsMap().get("plan"),
+                  target.hop(),
+                  platforms.registration(target.platform()));
+          List<PlatformHooks.HookResult> ran =
+              new ArrayList<>(hooks.run(target.platform(), "afterMigrations", previous));
           Map<String, String> health = platforms.startAndAwaitHealthy(target.platform());
           Map<String, String> unhealthy =
               health.entrySet().stream()
-                  .filter(e -> !e.getValue().equals("healthy") && !e.getValue().equals("running"))
+                  .filter(e -> !PlatformOperations.isStarted(e.getValue()))
                   .collect(
                       Collectors.toMap(
                           Map.Entry::getKey, Map.Entry::getValue, (a, b) -> a, LinkedHashMap::new));
@@ -73,9 +88,13 @@ public class StartPlatformWorker {
                     .collect(Collectors.joining("; "));
             throw new StepFailure("Services not healthy after start: " + unhealthy + ". " + tails);
           }
+          ran.addAll(hooks.run(target.platform(), "afterStart", previous));
           Instant now = clock.instant();
           Map<String, Object> out = new LinkedHashMap<>();
           out.put("serviceHealth", health);
+          if (!ran.isEmpty()) {
+            out.put("hooks", ran);
+          }
           out.put("downtimeEndedAt", now.toString());
           Object started = job.getVariablesAsMap().get("downtimeStartedAt");
           if (started instanceof String text) {
@@ -90,8 +109,9 @@ public class StartPlatformWorker {
           return out;
         },
         out ->
-            "all healthy "
+            "all started "
                 + out.get("serviceHealth")
+                + (out.containsKey("hooks") ? "; hooks " + out.get("hooks") : "")
                 + (out.containsKey("downtimeSeconds")
                     ? "; downtime " + out.get("downtimeSeconds") + " s"
                     : ""));

@@ -3,6 +3,7 @@ package io.upshift.config;
 import io.camunda.client.annotation.JobWorker;
 import io.camunda.client.api.response.ActivatedJob;
 import io.upshift.platform.InstalledPlatform;
+import io.upshift.platform.PlatformHooks;
 import io.upshift.platform.PlatformJob;
 import io.upshift.platform.PlatformOperations;
 import io.upshift.rollback.CutoverLog;
@@ -15,7 +16,8 @@ import org.springframework.stereotype.Component;
 /**
  * {@code upshift.config.migrate}: after the checkout, migrates the platform's .env to the release
  * now checked out: renames deprecated variables (keeping their values), adds new required ones with
- * their defaults; idempotent. The .env from before the upgrade is kept in the run's backup.
+ * their defaults; idempotent. The .env from before the upgrade is kept in the run's backup. Then
+ * runs the release's {@code beforeMigrations} hooks ({@link PlatformHooks}; output {@code hooks}).
  */
 @Component
 public class MigrateConfigWorker {
@@ -23,8 +25,11 @@ public class MigrateConfigWorker {
   private final PlatformOperations platforms;
   private final JobSteps steps;
   private final CutoverLog cutover;
+  private final PlatformHooks hooks;
 
-  MigrateConfigWorker(PlatformOperations platforms, JobSteps steps, CutoverLog cutover) {
+  MigrateConfigWorker(
+      PlatformOperations platforms, JobSteps steps, CutoverLog cutover, PlatformHooks hooks) {
+    this.hooks = hooks;
     this.cutover = cutover;
     this.platforms = platforms;
     this.steps = steps;
@@ -32,8 +37,8 @@ public class MigrateConfigWorker {
 
   @JobWorker(
       type = "upshift.config.migrate",
-      timeout = 5 * 60 * 1000,
-      fetchVariables = {"platform", "hop"})
+      timeout = 20 * 60 * 1000,
+      fetchVariables = {"platform", "hop", "plan"})
   public Map<String, Object> migrate(ActivatedJob job) {
     return steps.run(
         job,
@@ -53,8 +58,19 @@ public class MigrateConfigWorker {
                 "The .env lacks variables the release requires and has no default for: "
                     + String.join(", ", result.missing()));
           }
-          return Map.<String, Object>of("configChanges", result.changes());
+          var ran =
+              hooks.run(
+                  target.platform(),
+                  "beforeMigrations",
+                  PlatformHooks.previousVersion(
+                      job.getVariablesAsMap().get("plan"), target.hop(), installed.registration()));
+          return ran.isEmpty()
+              ? Map.<String, Object>of("configChanges", result.changes())
+              : Map.<String, Object>of("configChanges", result.changes(), "hooks", ran);
         },
-        out -> "config " + out.get("configChanges"));
+        out ->
+            "config "
+                + out.get("configChanges")
+                + (out.containsKey("hooks") ? "; hooks " + out.get("hooks") : ""));
   }
 }

@@ -23,7 +23,16 @@ public record UpgradePlan(
     return JSON.convertValue(variable, UpgradePlan.class);
   }
 
-  /** One hop of the path: the release to check out and what it brings. */
+  /**
+   * One hop of the path: the release to check out and what it brings.
+   *
+   * @param started per service, what "started" means at this release ({@code name: rule})
+   * @param undeclaredVariables configuration drift: variables of the release's {@code .env}
+   *     template that the platform's .env lacks and no descriptor declares
+   * @param releaseNotes the release's notes file ({@code platform.releaseNotes}), shortened with a
+   *     note when long; null when the release has none
+   * @param manualSteps the release's {@code manualSteps}, in order (an empty list when none)
+   */
   public record PlannedHop(
       String from,
       String to,
@@ -31,7 +40,25 @@ public record UpgradePlan(
       List<String> images,
       List<PlannedMigration> migrations,
       List<String> newVariables,
-      List<String> renamedVariables) {}
+      List<String> renamedVariables,
+      List<String> started,
+      List<PlannedVariable> undeclaredVariables,
+      String releaseNotes,
+      List<PlannedManualStep> manualSteps) {}
+
+  /**
+   * A step a person does during the hop's cutover, at its point ({@code at}); the runbook creates
+   * an inbox task from it and waits.
+   */
+  public record PlannedManualStep(String id, String at, String text) {}
+
+  /**
+   * A variable of a release's {@code .env} template that the platform's .env lacks.
+   *
+   * @param required whether the run must stop until it is set (no default in the template, or
+   *     {@code ${NAME:?}} in the compose file)
+   */
+  public record PlannedVariable(String name, boolean required, String reason) {}
 
   /** A migration script the hop applies, with the SHA-256 of its content. */
   public record PlannedMigration(String script, String sha256) {}

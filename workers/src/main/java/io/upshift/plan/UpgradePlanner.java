@@ -5,9 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.upshift.config.EnvMigration;
 import io.upshift.platform.DescriptorException;
-import io.upshift.platform.DescriptorReader;
 import io.upshift.platform.EnvFile;
+import io.upshift.platform.InstalledPlatform;
 import io.upshift.platform.PlatformDescriptor;
 import io.upshift.platform.PlatformRegistry;
 import io.upshift.platform.Release;
@@ -41,6 +42,14 @@ public class UpgradePlanner {
 
   static final String PATH_FORBIDDEN = "UPGRADE_PATH_FORBIDDEN";
   static final String UNKNOWN_RELEASE = "UNKNOWN_RELEASE";
+
+  /**
+   * Characters of release notes the plan carries over all hops: the approval evidence is limited
+   * (64 KiB), so each hop's notes are shortened to its share, never below {@link #MIN_NOTES_CHARS}.
+   */
+  static final int NOTES_BUDGET_CHARS = 24_000;
+
+  static final int MIN_NOTES_CHARS = 2_000;
   private static final ObjectMapper CANONICAL =
       JsonMapper.builder()
           .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
@@ -68,8 +77,7 @@ public class UpgradePlanner {
                     new DescriptorException(
                         "Unknown platform '" + platform + "'; registered: " + registry.names()));
     try (ReleaseRepository repository =
-        ReleaseRepository.open(
-            registration.repository(), repositories.resolve(platform + ".git"))) {
+        ReleaseRepository.open(platform, registration, repositories.resolve(platform + ".git"))) {
       return repository.releases();
     }
   }
@@ -82,11 +90,20 @@ public class UpgradePlanner {
                 () ->
                     new DescriptorException(
                         "Unknown platform '" + platform + "'; registered: " + registry.names()));
-    Version current = currentVersion(registration);
+    Version current = currentVersion(platform, registration);
     Version wanted = Version.parse(target);
     try (ReleaseRepository repository =
-        ReleaseRepository.open(
-            registration.repository(), repositories.resolve(platform + ".git"))) {
+        ReleaseRepository.open(platform, registration, repositories.resolve(platform + ".git"))) {
+      List<String> stray = repository.strayDescriptors();
+      if (!stray.isEmpty()) {
+        throw new DescriptorException(
+            "upshift.platforms."
+                + platform
+                + ".descriptors: "
+                + String.join(", ", stray)
+                + " names no version; allowed: <version>/upshift.yaml or <version>.yaml, the version"
+                + " without the tag's prefix (e.g. 1.2.0/upshift.yaml)");
+      }
       List<Release> releases = repository.releases();
       Map<Version, Release> byVersion = new LinkedHashMap<>();
       releases.forEach(r -> byVersion.put(r.version(), r));
@@ -146,15 +163,22 @@ public class UpgradePlanner {
       // Images as compose will resolve them with the platform's own .env (e.g. its registry),
       // not with the compose file's defaults.
       EnvFile env = installedEnv(registration, descriptors.get(current));
+      // The .env as each hop will find it: the earlier hops' configuration migrations applied.
+      Map<String, String> envAtHop = new LinkedHashMap<>(env.values());
+      int notesBudget = Math.max(MIN_NOTES_CHARS, NOTES_BUDGET_CHARS / hops.size());
       List<UpgradePlan.PlannedHop> planned = new ArrayList<>();
       for (UpgradePaths.Hop hop : hops) {
+        PlatformDescriptor hopTarget = descriptors.get(hop.to());
+        EnvMigration.apply(hopTarget, envAtHop);
         planned.add(
             hop(
                 repository,
                 byVersion.get(hop.from()),
                 byVersion.get(hop.to()),
-                descriptors.get(hop.to()),
-                env));
+                hopTarget,
+                env,
+                envAtHop,
+                notesBudget));
       }
       return new UpgradePlan(
           platform, registration.repository(), current.toString(), wanted.toString(), planned);
@@ -204,19 +228,9 @@ public class UpgradePlanner {
             + current);
   }
 
-  private Version currentVersion(PlatformRegistry.Registration registration) {
-    Path descriptor = registration.workingDirectory().resolve("upshift.yaml");
-    try {
-      return DescriptorReader.read(Files.readString(descriptor), descriptor.toString()).version();
-    } catch (IOException e) {
-      throw new DescriptorException(
-          "Cannot read the current release from "
-              + descriptor
-              + ": "
-              + e.getMessage()
-              + ". Is the platform checked out in its working directory?",
-          e);
-    }
+  private static Version currentVersion(
+      String platform, PlatformRegistry.Registration registration) {
+    return InstalledPlatform.descriptor(platform, registration).version();
   }
 
   private static EnvFile installedEnv(
@@ -238,7 +252,36 @@ public class UpgradePlanner {
       Release from,
       Release to,
       PlatformDescriptor descriptor,
-      EnvFile env) {
+      EnvFile env,
+      Map<String, String> envAtHop,
+      int notesBudget) {
+    String composeText =
+        repository
+            .read(to, descriptor.compose().file())
+            .orElseThrow(
+                () ->
+                    new DescriptorException(
+                        repository.descriptorSource(to)
+                            + ": compose.file: "
+                            + to.tag()
+                            + " has no "
+                            + descriptor.compose().file()));
+    String templateFile =
+        descriptor.compose().envTemplate() == null
+            ? ".env.example"
+            : descriptor.compose().envTemplate();
+    ReleaseChecks checks =
+        new ReleaseChecks(
+            to.tag(), descriptor, composeText, repository.read(to, templateFile).orElse(null));
+    List<String> problems = checks.problems(descriptor, envAtHop);
+    if (!problems.isEmpty()) {
+      throw new DescriptorException(
+          repository.descriptorSource(to)
+              + " does not fit release "
+              + to.tag()
+              + ": "
+              + String.join("; ", problems));
+    }
     Set<String> migrationsBefore = new TreeSet<>();
     if (from != null && descriptor.database() != null) {
       migrationsBefore.addAll(
@@ -273,7 +316,39 @@ public class UpgradePlanner {
         images(repository, to, descriptor, env),
         migrations,
         newVariables,
-        renamed);
+        renamed,
+        checks.startedRules(descriptor),
+        checks.drift(descriptor, envAtHop),
+        releaseNotes(repository, to, descriptor, notesBudget),
+        descriptor.manualSteps().stream()
+            .map(m -> new UpgradePlan.PlannedManualStep(m.id(), m.at(), m.text()))
+            .toList());
+  }
+
+  /** The release's notes, shortened to {@code budget} characters with a note saying so. */
+  static String releaseNotes(
+      ReleaseRepository repository, Release release, PlatformDescriptor descriptor, int budget) {
+    String file = descriptor.platform().releaseNotesFile();
+    return repository
+        .read(release, file)
+        .map(text -> shorten(text, budget, file, release))
+        .orElse(null);
+  }
+
+  static String shorten(String text, int budget, String file, Release release) {
+    if (text.length() <= budget) {
+      return text;
+    }
+    return text.substring(0, budget)
+        + "\n\n[… shortened by Upshift: "
+        + budget
+        + " of "
+        + text.length()
+        + " characters shown; read "
+        + file
+        + " at "
+        + release.tag()
+        + " for the rest]";
   }
 
   /** Image references of the release's compose file, with ${VAR:-default} defaults applied. */

@@ -2,7 +2,14 @@ package io.upshift.platform;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Optional;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 
 /**
  * A registered platform as installed on its host: the release checked out in its working directory
@@ -17,18 +24,107 @@ public record InstalledPlatform(
 
   public static InstalledPlatform load(String name, PlatformRegistry.Registration registration) {
     Path workDir = registration.workingDirectory();
-    Path descriptorFile = workDir.resolve("upshift.yaml");
+    PlatformDescriptor descriptor = descriptor(name, registration);
+    String envName =
+        descriptor.compose().envFile() == null ? ".env" : descriptor.compose().envFile();
     try {
-      PlatformDescriptor descriptor =
-          DescriptorReader.read(Files.readString(descriptorFile), descriptorFile.toString());
-      String envName =
-          descriptor.compose().envFile() == null ? ".env" : descriptor.compose().envFile();
       return new InstalledPlatform(
           name, registration, descriptor, EnvFile.read(workDir.resolve(envName)));
     } catch (IOException e) {
       throw new DescriptorException(
           "Cannot read the installed release of " + name + " in " + workDir + ": " + e.getMessage(),
           e);
+    }
+  }
+
+  /**
+   * The descriptor of the release checked out in the platform's working directory. With a
+   * registered descriptor folder, the installed version is the release tag (under the platform's
+   * tag pattern) that the working directory's git HEAD points at, and its descriptor comes from the
+   * folder; otherwise, or when the folder has none for that version, it is the checkout's {@code
+   * upshift.yaml}.
+   */
+  public static PlatformDescriptor descriptor(
+      String name, PlatformRegistry.Registration registration) {
+    Path workDir = registration.workingDirectory();
+    Path descriptorFile = workDir.resolve("upshift.yaml");
+    Optional<DescriptorFolder> folder = DescriptorFolder.of(registration, name);
+    String fromFolder = "";
+    if (folder.isPresent()) {
+      Optional<Version> installed = checkedOutVersion(workDir, registration.tags());
+      if (installed.isPresent()) {
+        Optional<PlatformDescriptor> d = folder.get().read(installed.get());
+        if (d.isPresent()) {
+          return d.get();
+        }
+        fromFolder =
+            " (the working directory is at release "
+                + installed.get()
+                + ", which has no descriptor in "
+                + folder.get().path()
+                + ")";
+      } else {
+        fromFolder =
+            " (the working directory's git HEAD is at no release tag named "
+                + registration.tags()
+                + ", so the descriptor folder "
+                + folder.get().path()
+                + " cannot tell which release is installed)";
+      }
+    }
+    try {
+      return DescriptorReader.read(Files.readString(descriptorFile), descriptorFile.toString());
+    } catch (NoSuchFileException e) {
+      throw new DescriptorException(
+          "Cannot read the installed release of "
+              + name
+              + ": "
+              + descriptorFile
+              + " does not exist"
+              + fromFolder
+              + ". Is the platform checked out in its working directory?",
+          e);
+    } catch (IOException e) {
+      throw new DescriptorException(
+          "Cannot read the installed release of " + name + " in " + workDir + ": " + e.getMessage(),
+          e);
+    }
+  }
+
+  /**
+   * The version of the release tag the git checkout in {@code workDir} is at (the highest when
+   * several tags point at its HEAD), or empty when it is no git checkout or at no release tag.
+   */
+  static Optional<Version> checkedOutVersion(Path workDir, TagPattern tags) {
+    if (!Files.isDirectory(workDir.resolve(".git"))) {
+      return Optional.empty();
+    }
+    try (Repository repo =
+        new FileRepositoryBuilder()
+            .setWorkTree(workDir.toFile())
+            .setGitDir(workDir.resolve(".git").toFile())
+            .build()) {
+      ObjectId head = repo.resolve(Constants.HEAD);
+      if (head == null) {
+        return Optional.empty();
+      }
+      Optional<Version> best = Optional.empty();
+      for (Ref tag : repo.getRefDatabase().getRefsByPrefix(Constants.R_TAGS)) {
+        Ref peeled = repo.getRefDatabase().peel(tag);
+        ObjectId commit =
+            peeled.getPeeledObjectId() != null ? peeled.getPeeledObjectId() : peeled.getObjectId();
+        if (!head.equals(commit)) {
+          continue;
+        }
+        Optional<Version> v = tags.version(tag.getName().substring(Constants.R_TAGS.length()));
+        if (v.isPresent() && (best.isEmpty() || v.get().compareTo(best.get()) > 0)) {
+          best = v;
+        }
+      }
+      return best;
+    } catch (IOException e) {
+      throw new DescriptorException(
+          "Cannot read the git checkout in " + workDir + ": " + e.getMessage(), e);
     }
   }
 

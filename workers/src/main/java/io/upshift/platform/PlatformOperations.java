@@ -3,11 +3,13 @@ package io.upshift.platform;
 import io.upshift.compose.ComposeCli;
 import io.upshift.compose.ComposeServices;
 import io.upshift.compose.DockerClients;
+import io.upshift.compose.StartedRule;
 import io.upshift.run.StepFailure;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.beans.factory.annotation.Value;
@@ -62,11 +64,10 @@ public class PlatformOperations {
   public String checkout(String platform, String version) {
     PlatformRegistry.Registration registration = registration(platform);
     try (ReleaseRepository repository =
-        ReleaseRepository.open(
-            registration.repository(), repositories.resolve(platform + ".git"))) {
+        ReleaseRepository.open(platform, registration, repositories.resolve(platform + ".git"))) {
       Release release =
           repository
-              .release(Version.parse(version))
+              .release(version)
               .orElseThrow(
                   () -> new StepFailure("There is no release " + version + " to check out"));
       repository.checkout(release, registration.workingDirectory());
@@ -75,31 +76,131 @@ public class PlatformOperations {
   }
 
   /**
-   * Starts every service (compose up -d, dependencies first as the compose file orders them) and
-   * waits until all are healthy, up to the longest {@code healthTimeoutSeconds} of the descriptor.
-   * Returns the health of each service; the caller decides what unhealthy means.
+   * Starts the release's services and waits until each is started by its rule ({@link
+   * #startedRules}). Without {@code stages}, every service at once (compose up -d, dependencies
+   * first as the compose file orders them); with them, each start stage in turn ({@code all},
+   * {@code rest} or names), waiting for a stage's services before the next when it says {@code
+   * waitStarted}. Returns the state of each service ({@code healthy} or {@code running} when
+   * started); the caller decides what the others mean. A stage whose services do not start ends the
+   * wait: later stages' services are reported {@code not started: an earlier stage failed}.
    */
   public Map<String, String> startAndAwaitHealthy(String platform)
       throws InterruptedException, IOException {
     InstalledPlatform installed = installed(platform);
-    List<String> services =
-        installed.descriptor().services().stream().map(PlatformDescriptor.Service::name).toList();
-    int timeout =
-        installed.descriptor().services().stream()
+    Map<String, StartedRule> rules = startedRules(installed);
+    String project = installed.registration().composeProject();
+    Map<String, String> states = new LinkedHashMap<>();
+    try (var docker = DockerClients.local()) {
+      ComposeServices services = new ComposeServices(docker);
+      java.util.Set<String> startedSoFar = new java.util.LinkedHashSet<>();
+      for (StartStage stage : startStages(installed.descriptor())) {
+        List<String> names = stage.services(rules.keySet(), startedSoFar);
+        try {
+          List<String> args = new ArrayList<>(List.of("up", "-d"));
+          if (!stage.all()) {
+            args.addAll(names);
+          }
+          compose(installed, args);
+        } catch (io.upshift.compose.ComposeException e) {
+          // compose refuses to start a service whose dependency turned unhealthy; states say why.
+        }
+        startedSoFar.addAll(names);
+        if (stage.waitStarted()) {
+          Map<String, StartedRule> subset = new LinkedHashMap<>();
+          names.forEach(n -> subset.put(n, rules.get(n)));
+          Map<String, String> seen = services.awaitStarted(project, subset);
+          states.putAll(seen);
+          if (!seen.values().stream().allMatch(PlatformOperations::isStarted)) {
+            rules.keySet().stream()
+                .filter(n -> !states.containsKey(n))
+                .forEach(n -> states.put(n, "not started: an earlier stage failed"));
+            return states;
+          }
+        }
+      }
+      Map<String, StartedRule> rest = new LinkedHashMap<>(rules);
+      rest.keySet().removeIf(states::containsKey);
+      states.putAll(services.awaitStarted(project, rest));
+    }
+    Map<String, String> ordered = new LinkedHashMap<>();
+    rules.keySet().forEach(n -> ordered.put(n, states.get(n)));
+    return ordered;
+  }
+
+  /** Whether a state returned by {@link #startAndAwaitHealthy} means started. */
+  public static boolean isStarted(String state) {
+    return "healthy".equals(state) || "running".equals(state);
+  }
+
+  /**
+   * What "started" means for each service of the installed release: its {@code started} rule, else
+   * Docker's healthcheck (running for 5 s for a service without one). Timeouts: the rule's {@code
+   * timeoutSeconds}, else the longest {@code healthTimeoutSeconds} of the descriptor, else 120 s.
+   */
+  static Map<String, StartedRule> startedRules(InstalledPlatform installed) {
+    PlatformDescriptor d = installed.descriptor();
+    int fallback =
+        d.services().stream()
             .map(PlatformDescriptor.Service::healthTimeoutSeconds)
             .filter(java.util.Objects::nonNull)
             .max(Integer::compare)
             .orElse(120);
-    try {
-      compose(installed, List.of("up", "-d"));
-    } catch (io.upshift.compose.ComposeException e) {
-      // compose refuses to start a service whose dependency turned unhealthy; the states say why.
+    Map<String, StartedRule> rules = new LinkedHashMap<>();
+    for (PlatformDescriptor.Service s : d.services()) {
+      var st = s.started();
+      Duration timeout =
+          Duration.ofSeconds(
+              st != null && st.timeoutSeconds() != null ? st.timeoutSeconds() : fallback);
+      StartedRule rule;
+      if (st != null && st.health() != null) {
+        rule = StartedRule.healthUrl(installed.env().substitute(st.health()), timeout);
+      } else if (st != null && st.logLine() != null) {
+        rule = StartedRule.logLine(st.logLine(), timeout);
+      } else if (st != null && st.runningSeconds() != null) {
+        rule =
+            StartedRule.running(
+                st.runningSeconds(),
+                st.timeoutSeconds() != null
+                    ? timeout
+                    : Duration.ofSeconds(Math.max(fallback, st.runningSeconds() + 30L)));
+      } else {
+        rule = StartedRule.dockerHealth(timeout);
+      }
+      rules.put(s.name(), rule);
     }
-    try (var docker = DockerClients.local()) {
-      return new ComposeServices(docker)
-          .awaitHealthy(
-              installed.registration().composeProject(), services, Duration.ofSeconds(timeout));
+    return rules;
+  }
+
+  /** A start stage: {@code all}, {@code rest} or named services; whether to wait for them. */
+  record StartStage(Object start, boolean waitStarted) {
+
+    boolean all() {
+      return "all".equals(start);
     }
+
+    List<String> services(java.util.Set<String> every, java.util.Set<String> startedSoFar) {
+      if (all()) {
+        return List.copyOf(every);
+      }
+      if ("rest".equals(start)) {
+        return every.stream().filter(n -> !startedSoFar.contains(n)).toList();
+      }
+      return ((java.util.Collection<?>) start).stream().map(String::valueOf).toList();
+    }
+  }
+
+  /** The start stages of a descriptor, in order; without stages, one: all services. */
+  static List<StartStage> startStages(PlatformDescriptor d) {
+    if (d.stages() == null) {
+      return List.of(new StartStage("all", false));
+    }
+    List<StartStage> stages = new ArrayList<>();
+    for (PlatformDescriptor.Stage s : d.stages()) {
+      if (s.start() != null) {
+        stages.add(new StartStage(s.start(), Boolean.TRUE.equals(s.waitStarted())));
+      }
+    }
+    return stages.isEmpty() ? List.of(new StartStage("all", false)) : stages;
   }
 
   /** The last lines each service logged (for reports). */

@@ -44,10 +44,27 @@ public class ReleaseRepository implements AutoCloseable {
 
   private final String url;
   private final Git mirror;
+  private final TagPattern tags;
+  private final DescriptorFolder descriptors;
 
-  private ReleaseRepository(String url, Git mirror) {
+  private ReleaseRepository(String url, Git mirror, TagPattern tags, DescriptorFolder descriptors) {
     this.url = url;
     this.mirror = mirror;
+    this.tags = tags;
+    this.descriptors = descriptors;
+  }
+
+  /**
+   * Opens the mirror of a registered platform's repository: its tags read with the registration's
+   * {@code tagPattern}, its descriptors taken from the registration's {@code descriptors} folder
+   * first, else from each release tag.
+   */
+  public static ReleaseRepository open(
+      String platform, PlatformRegistry.Registration registration, Path cacheDir) {
+    TagPattern tags = registration.tags();
+    DescriptorFolder folder = DescriptorFolder.of(registration, platform).orElse(null);
+    ReleaseRepository plain = open(registration.repository(), cacheDir);
+    return new ReleaseRepository(plain.url, plain.mirror, tags, folder);
   }
 
   /** Opens (cloning on first use) the mirror of {@code url} in {@code cacheDir} and fetches. */
@@ -74,7 +91,7 @@ public class ReleaseRepository implements AutoCloseable {
           .setRemoveDeletedRefs(true)
           .setTimeout(TRANSPORT_TIMEOUT_SECONDS)
           .call();
-      return new ReleaseRepository(url, git);
+      return new ReleaseRepository(url, git, TagPattern.of(null), null);
     } catch (IOException | GitAPIException e) {
       if (git != null) {
         git.close();
@@ -88,15 +105,21 @@ public class ReleaseRepository implements AutoCloseable {
     return url;
   }
 
-  /** Every tag that names a version, oldest version first. */
+  /** The tag naming of this platform's releases. */
+  public TagPattern tagPattern() {
+    return tags;
+  }
+
+  /** Every tag that names a version under the tag pattern, oldest version first. */
   public List<Release> releases() {
     try {
       List<Release> releases = new ArrayList<>();
       Repository repo = mirror.getRepository();
       for (Ref tag : repo.getRefDatabase().getRefsByPrefix(Constants.R_TAGS)) {
         String name = tag.getName().substring(Constants.R_TAGS.length());
-        if (Version.isVersion(name)) {
-          releases.add(new Release(Version.parse(name), name, commitOf(tag).name()));
+        Optional<Version> version = tags.version(name);
+        if (version.isPresent()) {
+          releases.add(new Release(version.get(), name, commitOf(tag).name()));
         }
       }
       releases.sort(Comparator.comparing(Release::version));
@@ -108,6 +131,20 @@ public class ReleaseRepository implements AutoCloseable {
 
   public Optional<Release> release(Version version) {
     return releases().stream().filter(r -> r.version().equals(version)).findFirst();
+  }
+
+  /**
+   * The release with this tag (e.g. a hop of a plan) or, failing that, this version: plans name
+   * hops by tag, and a tag need not be a version (e.g. {@code release-1.2.0}).
+   */
+  public Optional<Release> release(String tagOrVersion) {
+    List<Release> all = releases();
+    Optional<Release> byTag = all.stream().filter(r -> r.tag().equals(tagOrVersion)).findFirst();
+    if (byTag.isPresent() || !Version.isVersion(tagOrVersion)) {
+      return byTag;
+    }
+    Version version = Version.parse(tagOrVersion);
+    return all.stream().filter(r -> r.version().equals(version)).findFirst();
   }
 
   /** A file's text at a release, or empty when the release does not have it. */
@@ -156,12 +193,34 @@ public class ReleaseRepository implements AutoCloseable {
     }
   }
 
+  /**
+   * The release's descriptor: from the registered descriptor folder when it has one for the
+   * version, else {@code upshift.yaml} in the release tag.
+   */
   public PlatformDescriptor descriptor(Release release) {
+    if (descriptors != null) {
+      Optional<PlatformDescriptor> operators = descriptors.read(release.version());
+      if (operators.isPresent()) {
+        return operators.get();
+      }
+    }
     String source = "upshift.yaml at " + release.tag();
     String text =
         read(release, "upshift.yaml")
             .orElseThrow(
-                () -> new DescriptorException(source + ": the release has no upshift.yaml"));
+                () ->
+                    new DescriptorException(
+                        source
+                            + ": the release has no upshift.yaml"
+                            + (descriptors == null
+                                ? ""
+                                : " and the descriptor folder "
+                                    + descriptors.path()
+                                    + " has neither "
+                                    + release.version()
+                                    + "/upshift.yaml nor "
+                                    + release.version()
+                                    + ".yaml")));
     PlatformDescriptor descriptor = DescriptorReader.read(text, source);
     if (!descriptor.version().equals(release.version())) {
       throw new DescriptorException(
@@ -199,6 +258,25 @@ public class ReleaseRepository implements AutoCloseable {
       throw new DescriptorException(
           "Cannot check out " + release.tag() + " into " + directory + ": " + e.getMessage(), e);
     }
+  }
+
+  /** Where the release's descriptor is read from, for messages. */
+  public String descriptorSource(Release release) {
+    if (descriptors != null) {
+      Optional<Path> file = descriptors.file(release.version());
+      if (file.isPresent()) {
+        return file.get().toString();
+      }
+    }
+    return "upshift.yaml at " + release.tag();
+  }
+
+  /**
+   * Entries of the registered descriptor folder that name no version, e.g. {@code v1.2.0/} or
+   * {@code 1.2.yaml}: each would be ignored silently, so the plan refuses them.
+   */
+  public List<String> strayDescriptors() {
+    return descriptors == null ? List.of() : descriptors.strayEntries();
   }
 
   private ObjectId commitOf(Ref tag) throws IOException {

@@ -15,7 +15,6 @@ import io.upshift.platform.PlatformDescriptor;
 import io.upshift.platform.PlatformRegistry;
 import io.upshift.platform.Release;
 import io.upshift.platform.ReleaseRepository;
-import io.upshift.platform.Version;
 import io.upshift.run.StepFailure;
 import io.upshift.storage.FileTrees;
 import java.io.IOException;
@@ -152,14 +151,13 @@ public class PreflightService {
     List<String> pending = List.of();
     try (ReleaseRepository repository =
         ReleaseRepository.open(
-            registration.repository(),
-            dataDir.resolve("repositories").resolve(platform + ".git"))) {
+            platform, registration, dataDir.resolve("repositories").resolve(platform + ".git"))) {
       Release last = null;
       PlatformDescriptor lastDescriptor = null;
       for (UpgradePlan.PlannedHop hop : plan.hops()) {
         Release release =
             repository
-                .release(Version.parse(hop.to()))
+                .release(hop.to())
                 .orElseThrow(() -> new StepFailure("Release " + hop.to() + " is gone"));
         PlatformDescriptor target = repository.descriptor(release);
         EnvMigration.Result result = EnvMigration.apply(target, env);
@@ -182,6 +180,7 @@ public class PreflightService {
                       + ". Add them to "
                       + registration.workingDirectory().resolve(".env")
                       + " and start again."));
+      checks.add(driftCheck(plan, registration.workingDirectory().resolve(".env")));
       if (missing.isEmpty()) {
         checks.add(composeFileCheck(repository, last, lastDescriptor, env));
       }
@@ -213,6 +212,43 @@ public class PreflightService {
       }
     }
     return new Report(checks, changes, pending, databaseBytes);
+  }
+
+  /**
+   * Configuration drift, as the plan found it: variables of a target's {@code .env} template that
+   * the platform's .env lacks and no descriptor declares. Listed; the required ones (no default in
+   * the template, or {@code ${NAME:?}} in the compose file) fail the check.
+   */
+  static Check driftCheck(UpgradePlan plan, Path envFile) {
+    List<String> listed = new ArrayList<>();
+    List<String> required = new ArrayList<>();
+    for (UpgradePlan.PlannedHop hop : plan.hops()) {
+      if (hop.undeclaredVariables() == null) {
+        continue;
+      }
+      for (UpgradePlan.PlannedVariable v : hop.undeclaredVariables()) {
+        String line = v.name() + " (" + hop.to() + ": " + v.reason() + ")";
+        (v.required() ? required : listed).add(line);
+      }
+    }
+    if (!required.isEmpty()) {
+      return new Check(
+          "configuration drift",
+          false,
+          "the target needs variables that the platform's .env lacks and no descriptor declares: "
+              + String.join(", ", required)
+              + (listed.isEmpty() ? "" : "; also unset: " + String.join(", ", listed))
+              + ". Set them in "
+              + envFile
+              + " (or declare them in config.newRequired with a default) and start again.");
+    }
+    return new Check(
+        "configuration drift",
+        true,
+        listed.isEmpty()
+            ? "every variable of the target's .env template is set or declared"
+            : "unset, with a default in the template (compose will not use it): "
+                + String.join(", ", listed));
   }
 
   /** {@code compose config -q} on the target compose file with the migrated configuration. */
