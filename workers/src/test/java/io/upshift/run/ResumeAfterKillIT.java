@@ -49,6 +49,8 @@ import org.springframework.http.ResponseEntity;
  * are shared. A step is caught in the act by holding a PostgreSQL lock it needs (a migration's
  * {@code ALTER TABLE}) or by its own duration (the start waits for health).
  */
+@Disabled(
+    "Every kill point is disabled (reasons on each): do not start an Upshift process for nothing")
 class ResumeAfterKillIT {
 
   static final List<String> PLATFORMS = List.of("kapproval", "kmigration", "krollback", "kstart");
