@@ -439,7 +439,10 @@ def worker():
                 problem = "; ".join(problems) or manager_problem(ledger)
                 if not problem:
                     with ledger.cursor() as cur:
-                        cur.execute("UPDATE entries SET posted_at = now() WHERE id IN (SELECT id FROM entries "
+                        # clock_timestamp(), not now(): now() is when this transaction began (before the
+                        # schema checks above), which can precede the created_at of an entry committed
+                        # since, and would post it before it was created.
+                        cur.execute("UPDATE entries SET posted_at = clock_timestamp() WHERE id IN (SELECT id FROM entries "
                                     "WHERE posted_at IS NULL ORDER BY id LIMIT %s)", (cfg["worker_batch"],))
                         if cur.rowcount:
                             log.info("posted %d entries", cur.rowcount)

@@ -56,7 +56,12 @@ public final class VolumeArchives {
    * One file, directory or link of a volume: its path, type, size and (files) SHA-256; links carry
    * their target.
    */
-  public record Entry(String path, char type, long size, String sha256, String link) {}
+  /**
+   * One path of a volume. {@code owner} ({@code uid:gid}) and {@code mode} are part of it: a
+   * restore that gave the files to another user would leave the platform unable to write them.
+   */
+  public record Entry(
+      String path, char type, long size, String sha256, String link, String owner, int mode) {}
 
   /**
    * The volume a descriptor entry names: a named volume of the compose project (by compose's
@@ -157,7 +162,9 @@ public final class VolumeArchives {
           .copyArchiveToContainerCmd(helper)
           .withTarInputStream(in)
           .withRemotePath("/")
-          .withCopyUIDGID(true)
+          // false: keep each entry's uid/gid from the archive. true would give every file to the
+          // helper container's user (root), and the platform could no longer write its volume.
+          .withCopyUIDGID(false)
           .exec();
     } finally {
       remove(docker, helper);
@@ -198,7 +205,10 @@ public final class VolumeArchives {
     }
   }
 
-  /** The entries of a tar archive, by path relative to the volume (the volume itself excluded). */
+  /**
+   * The entries of a tar archive, by path relative to the volume; the volume's own directory is
+   * {@code .} (its owner and mode matter as much as its files').
+   */
   public static Map<String, Entry> list(InputStream archive) throws IOException {
     Map<String, Entry> entries = new TreeMap<>();
     String root = MOUNT.substring(1);
@@ -208,10 +218,10 @@ public final class VolumeArchives {
         if (name.endsWith("/")) {
           name = name.substring(0, name.length() - 1);
         }
-        if (name.equals(root)) {
-          continue;
-        }
-        String path = name.startsWith(root + "/") ? name.substring(root.length() + 1) : name;
+        String path =
+            name.equals(root)
+                ? "."
+                : name.startsWith(root + "/") ? name.substring(root.length() + 1) : name;
         char type = e.isDirectory() ? 'd' : e.isSymbolicLink() ? 'l' : e.isFile() ? 'f' : 'o';
         String sha = null;
         if (e.isFile()) {
@@ -229,7 +239,9 @@ public final class VolumeArchives {
                 type,
                 e.isFile() ? e.getSize() : 0,
                 sha,
-                e.isSymbolicLink() ? e.getLinkName() : null));
+                e.isSymbolicLink() ? e.getLinkName() : null,
+                e.getLongUserId() + ":" + e.getLongGroupId(),
+                e.getMode() & 07777));
       }
     }
     return entries;

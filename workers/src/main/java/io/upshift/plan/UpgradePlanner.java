@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.upshift.config.EnvMigration;
 import io.upshift.platform.DescriptorException;
 import io.upshift.platform.EnvFile;
@@ -363,7 +362,9 @@ public class UpgradePlanner {
                     new DescriptorException(
                         release.tag() + " has no compose file " + descriptor.compose().file()));
     try {
-      Map<String, Object> file = new YAMLMapper().readValue(compose, Map.class);
+      // SnakeYAML resolves merge keys (`<<: *app`), as compose does; Jackson's reader does not.
+      Object loaded = new org.yaml.snakeyaml.Yaml().load(compose);
+      Map<String, Object> file = loaded instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
       Map<String, Object> services = (Map<String, Object>) file.getOrDefault("services", Map.of());
       Set<String> images = new TreeSet<>();
       for (Object service : services.values()) {
@@ -372,7 +373,7 @@ public class UpgradePlanner {
         }
       }
       return List.copyOf(images);
-    } catch (IOException e) {
+    } catch (org.yaml.snakeyaml.error.YAMLException | ClassCastException e) {
       throw new DescriptorException(
           descriptor.compose().file()
               + " at "

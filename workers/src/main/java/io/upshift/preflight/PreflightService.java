@@ -9,6 +9,7 @@ import io.upshift.compose.DockerClients;
 import io.upshift.config.EnvMigration;
 import io.upshift.migration.FlywayMigrator;
 import io.upshift.plan.UpgradePlan;
+import io.upshift.platform.DatabaseEndpoints;
 import io.upshift.platform.InstalledPlatform;
 import io.upshift.platform.PlatformConnections;
 import io.upshift.platform.PlatformDescriptor;
@@ -101,21 +102,34 @@ public class PreflightService {
           new Check("docker", false, "the Docker engine does not answer: " + e.getMessage()));
     }
 
+    // Every database answers (version 2: at its container's address, no published port).
     long databaseBytes = -1;
-    try (Connection c =
-            PlatformConnections.open(
-                installed.jdbcUrl(), installed.databaseUser(), installed.databasePassword());
-        ResultSet rs =
-            c.createStatement().executeQuery("SELECT pg_database_size(current_database())")) {
-      rs.next();
-      databaseBytes = rs.getLong(1);
-      checks.add(
-          new Check(
-              "database", true, installed.jdbcUrl() + " answers, " + databaseBytes + " bytes"));
-    } catch (SQLException e) {
-      checks.add(
-          new Check(
-              "database", false, installed.jdbcUrl() + " does not answer: " + e.getMessage()));
+    Map<String, DatabaseEndpoints.Endpoint> endpoints = new LinkedHashMap<>();
+    boolean single = installed.descriptor().databases().size() == 1;
+    try (DockerClient docker = DockerClients.local()) {
+      for (PlatformDescriptor.Database db : installed.descriptor().databases()) {
+        String check = single ? "database" : "database " + db.id();
+        String where = "databases[" + db.id() + "]";
+        try {
+          DatabaseEndpoints.Endpoint endpoint = DatabaseEndpoints.resolve(installed, db, docker);
+          where = endpoint.jdbcUrl();
+          try (Connection c =
+                  PlatformConnections.open(
+                      endpoint.jdbcUrl(), endpoint.user(), endpoint.password());
+              ResultSet rs =
+                  c.createStatement().executeQuery("SELECT pg_database_size(current_database())")) {
+            rs.next();
+            long bytes = rs.getLong(1);
+            databaseBytes = Math.max(databaseBytes, 0) + bytes;
+            endpoints.put(db.id(), endpoint);
+            checks.add(new Check(check, true, where + " answers, " + bytes + " bytes"));
+          }
+        } catch (SQLException | RuntimeException e) {
+          checks.add(new Check(check, false, where + " does not answer: " + e.getMessage()));
+        }
+      }
+    } catch (IOException e) {
+      checks.add(new Check("database", false, "the Docker client failed: " + e.getMessage()));
     }
 
     Path backups = dataDir.resolve("backups");
@@ -185,33 +199,75 @@ public class PreflightService {
         checks.add(composeFileCheck(repository, last, lastDescriptor, env));
       }
       checks.addAll(imageChecks(plan));
-      if (lastDescriptor.database() != null && databaseBytes >= 0) {
-        Path folder = Files.createTempDirectory("upshift-preflight-migrations");
-        try {
-          repository.extract(last, lastDescriptor.database().migrations().location(), folder);
-          pending =
-              FlywayMigrator.pending(
-                  new FlywayMigrator.Target(
-                      installed.jdbcUrl(),
-                      installed.databaseUser(),
-                      installed.databasePassword(),
-                      folder,
-                      lastDescriptor.database().migrations().historyTable()));
-          checks.add(
-              new Check(
-                  "migrations", true, pending.size() + " pending: " + String.join(", ", pending)));
-        } catch (RuntimeException e) {
-          checks.add(
-              new Check(
-                  "migrations",
-                  false,
-                  "Flyway cannot read the migration state: " + e.getMessage()));
-        } finally {
-          FileTrees.deleteRecursively(folder);
-        }
-      }
+      pending = pendingMigrations(repository, last, lastDescriptor, endpoints, checks);
     }
     return new Report(checks, changes, pending, databaseBytes);
+  }
+
+  /**
+   * The migrations pending on each live database that the last release migrates with Flyway (its
+   * files against the database's history). A database migrated by a command is not asked here: its
+   * status command runs in the rehearsal against the copy, with the target image, and its output is
+   * in the rehearsal's evidence. One check per database; a database the last release adds is listed
+   * as new.
+   */
+  private static List<String> pendingMigrations(
+      ReleaseRepository repository,
+      Release last,
+      PlatformDescriptor lastDescriptor,
+      Map<String, DatabaseEndpoints.Endpoint> endpoints,
+      List<Check> checks)
+      throws IOException {
+    List<String> pending = new ArrayList<>();
+    boolean single = lastDescriptor.databases().size() == 1;
+    for (PlatformDescriptor.Database db : lastDescriptor.databases()) {
+      String check = single ? "migrations" : "migrations " + db.id();
+      PlatformDescriptor.Migrations m = db.migrations();
+      DatabaseEndpoints.Endpoint endpoint = endpoints.get(db.id());
+      if (endpoint == null) {
+        if (!endpoints.isEmpty() && !single) {
+          checks.add(new Check(check, true, "database " + db.id() + " is new in " + last.tag()));
+        }
+        continue;
+      }
+      if (m != null && m.isCommand()) {
+        checks.add(
+            new Check(
+                check,
+                true,
+                "migrated by its own command ("
+                    + String.join(" ", m.command())
+                    + "); the rehearsal runs "
+                    + (m.statusCommand() == null || m.statusCommand().isEmpty()
+                        ? "it"
+                        : "its status command and it")
+                    + " on the copy"));
+        continue;
+      }
+      if (m == null || m.location() == null) {
+        continue;
+      }
+      Path folder = Files.createTempDirectory("upshift-preflight-migrations");
+      try {
+        repository.extract(last, m.location(), folder);
+        List<String> mine =
+            FlywayMigrator.pending(
+                new FlywayMigrator.Target(
+                    endpoint.jdbcUrl(),
+                    endpoint.user(),
+                    endpoint.password(),
+                    folder,
+                    m.historyTable()));
+        pending.addAll(single ? mine : mine.stream().map(v -> db.id() + " " + v).toList());
+        checks.add(new Check(check, true, mine.size() + " pending: " + String.join(", ", mine)));
+      } catch (RuntimeException e) {
+        checks.add(
+            new Check(check, false, "Flyway cannot read the migration state: " + e.getMessage()));
+      } finally {
+        FileTrees.deleteRecursively(folder);
+      }
+    }
+    return pending;
   }
 
   /**

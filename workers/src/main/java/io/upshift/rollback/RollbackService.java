@@ -523,6 +523,18 @@ public class RollbackService {
           failed = VolumeArchives.list(in);
         }
         VolumeArchives.Difference d = VolumeArchives.compare(point, failed);
+        Path listFile = null;
+        if (!d.added().isEmpty() || !d.changed().isEmpty() || !d.removed().isEmpty()) {
+          listFile =
+              runs.resolve(runId)
+                  .resolve("discarded-files-" + safe(plan.hop()) + "-" + safe(label) + ".json");
+          Map<String, List<String>> all = new LinkedHashMap<>();
+          all.put("added", d.added());
+          all.put("changed", d.changed());
+          all.put("removed", d.removed());
+          Files.createDirectories(listFile.getParent());
+          JSON.writeValue(listFile.toFile(), all);
+        }
         VolumeArchives.restore(docker, image, platform, source, file);
         VolumeRestore outcome =
             new VolumeRestore(
@@ -535,7 +547,8 @@ public class RollbackService {
                 d.removed().size(),
                 head(d.added()),
                 head(d.changed()),
-                head(d.removed()));
+                head(d.removed()),
+                listFile == null ? null : listFile.toString());
         Files.createDirectories(report.getParent());
         Path partial = report.resolveSibling(report.getFileName() + ".partial");
         JSON.writeValue(partial.toFile(), outcome);

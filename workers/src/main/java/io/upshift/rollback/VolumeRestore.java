@@ -14,6 +14,8 @@ import java.util.List;
  * @param added files the failed state has and the restore point had not (first {@value #LISTED})
  * @param changed files whose content or type differs (first {@value #LISTED})
  * @param removed files the failed release deleted, back now (first {@value #LISTED})
+ * @param listFile the JSON file with every added, changed and removed path (no cap), for whoever
+ *     carries the failed release's files over by hand; null when nothing differs
  */
 public record VolumeRestore(
     String volume,
@@ -25,7 +27,8 @@ public record VolumeRestore(
     int removedCount,
     List<String> added,
     List<String> changed,
-    List<String> removed) {
+    List<String> removed,
+    String listFile) {
 
   static final int LISTED = 20;
 
@@ -67,7 +70,11 @@ public record VolumeRestore(
           .append(changedCount > changed.size() ? ", …" : "")
           .append(")");
     }
-    text.append("; the failed state is kept in ").append(failedStateKeptAs).append(".");
+    text.append("; the failed state is kept in ").append(failedStateKeptAs);
+    if (listFile != null && (addedCount > added.size() || changedCount > changed.size())) {
+      text.append(", every path is listed in ").append(listFile);
+    }
+    text.append(".");
     return text.toString();
   }
 }

@@ -44,7 +44,8 @@ class DataRestoreTest {
             0,
             List.of("9.json", "10.json", "11.json"),
             List.of("config.json"),
-            List.of());
+            List.of(),
+            "/data/runs/x/discarded-files-1.1.0-uploads.json");
     DataRestore data =
         new DataRestore(
             "run-x-stop-1.1.0", List.of(db("ledger", 2), db("files", 0)), List.of(uploads));
@@ -66,7 +67,8 @@ class DataRestoreTest {
   @Test
   void aVolumeNobodyWroteToSaysSo() {
     VolumeRestore quiet =
-        new VolumeRestore("files", "p", 4, "/k.tar", 0, 0, 1, List.of(), List.of(), List.of("a"));
+        new VolumeRestore(
+            "files", "p", 4, "/k.tar", 0, 0, 1, List.of(), List.of(), List.of("a"), null);
     assertThat(quiet.sentence())
         .isEqualTo(
             "Volume files restored from p (4 entries); no file was written after the stop, 1"
