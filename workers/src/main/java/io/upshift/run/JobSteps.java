@@ -129,11 +129,12 @@ public class JobSteps {
   private <T> T runOnce(ActivatedJob job, Callable<T> body, Function<T, String> summary) {
     String runId = job.getVariable(RUN_ID) instanceof String id ? id : null;
     Instant started = clock.instant();
+    // The position first: a step the journal shows started has its checkpoint written already.
+    keep(runId, job, null, false);
     Long stepId =
         runId == null
             ? null
             : journal.stepStarted(runId, job.getElementId(), job.getType(), job.getKey(), started);
-    keep(runId, job, null, false);
     try {
       String onCancel = job.getCustomHeaders().get(ON_CANCEL);
       if (runId != null && cancels != null && onCancel != null && !onCancel.isBlank()) {
@@ -223,14 +224,14 @@ public class JobSteps {
     }
     try {
       if (!completed) {
-        checkpoints.reached(runId, job.getElementId());
+        checkpoints.reached(runId, job.getElementId(), job.getKey());
         return;
       }
       Map<String, Object> outputs =
           result == null
               ? Map.of()
               : json.convertValue(result, new TypeReference<Map<String, Object>>() {});
-      checkpoints.completed(runId, job.getVariablesAsMap(), outputs);
+      checkpoints.completed(runId, job.getKey(), job.getVariablesAsMap(), outputs);
     } catch (RuntimeException e) {
       log.warn(
           "Run {}: checkpoint after {} not written: {}", runId, job.getElementId(), e.getMessage());
