@@ -77,6 +77,7 @@ public class JobSteps {
   private final JobHeartbeat heartbeat;
   private final CancelRequests cancels;
   private final RunCheckpoints checkpoints;
+  private final ResumePoints resumePoints;
   private final ObjectMapper json;
 
   /**
@@ -94,6 +95,7 @@ public class JobSteps {
       JobHeartbeat heartbeat,
       CancelRequests cancels,
       RunCheckpoints checkpoints,
+      ResumePoints resumePoints,
       ObjectMapper json) {
     this.journal = journal;
     this.clock = clock;
@@ -101,11 +103,12 @@ public class JobSteps {
     this.heartbeat = heartbeat;
     this.cancels = cancels;
     this.checkpoints = checkpoints;
+    this.resumePoints = resumePoints;
     this.json = json;
   }
 
   JobSteps(RunJournal journal, Clock clock, UpshiftMetrics metrics) {
-    this(journal, clock, metrics, JobHeartbeat.none(), null, null, null);
+    this(journal, clock, metrics, JobHeartbeat.none(), null, null, null, null);
   }
 
   public <T> T run(ActivatedJob job, Callable<T> body, Function<T, String> summary) {
@@ -224,7 +227,11 @@ public class JobSteps {
     }
     try {
       if (!completed) {
-        checkpoints.reached(runId, job.getElementId(), job.getKey());
+        // A step beside the position (the reminder of a waiting approval) does not replace it.
+        if (resumePoints == null
+            || resumePoints.isPosition(job.getBpmnProcessId(), job.getElementId())) {
+          checkpoints.reached(runId, job.getElementId(), job.getKey());
+        }
         return;
       }
       Map<String, Object> outputs =
