@@ -30,7 +30,6 @@ import java.util.TreeMap;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.http.HttpStatus;
@@ -49,11 +48,10 @@ import org.springframework.http.ResponseEntity;
  * are shared. A step is caught in the act by holding a PostgreSQL lock it needs (a migration's
  * {@code ALTER TABLE}) or by its own duration (the start waits for health).
  */
-@Disabled(
-    "Every kill point is disabled (reasons on each): do not start an Upshift process for nothing")
 class ResumeAfterKillIT {
 
-  static final List<String> PLATFORMS = List.of("kapproval", "kmigration", "krollback", "kstart");
+  static final List<String> PLATFORMS =
+      List.of("kapproval", "kmigration", "krollback", "kstart");
 
   static final Map<String, Deployment> deployments = new TreeMap<>();
   static final List<String> table = new ArrayList<>();
@@ -96,8 +94,6 @@ class ResumeAfterKillIT {
 
   /** Killed while the run waits for its approval: resumed, asked again, approved, completed. */
   @Test
-  @Disabled(
-      "On a quiet machine the resume point came out as RehearseRestore instead of the waiting approval (fresh-clone run 2026-12-02): the order of the checkpoint writes of the last step and the approval task is not settled yet")
   void killedWhileWaitingForTheApproval() throws Exception {
     Deployment platform = up("kapproval");
     try (ApiWriter writer = writer(platform)) {
@@ -142,8 +138,6 @@ class ResumeAfterKillIT {
    * the hop runs again from its first step, V3 is applied once, the run completes.
    */
   @Test
-  @Disabled(
-      "On a quiet machine the journal named CheckoutRelease as the step in progress although the migration was waiting on the test's lock (fresh-clone run 2026-12-02): the journal's in-progress step is not settled yet")
   void killedDuringTheMigration() throws Exception {
     Deployment platform = up("kmigration");
     try (ApiWriter writer = writer(platform)) {
@@ -178,8 +172,6 @@ class ResumeAfterKillIT {
    * version was recorded, and every acknowledged write is present or listed.
    */
   @Test
-  @Disabled(
-      "Flaky on a quiet machine (second fresh-clone run 2026-12-02): the journal named RestoreFiles, not StartPreviousRelease, as the step in progress at the kill; same unsettled in-progress step as the other kill points")
   void killedDuringTheMigrationRolledBackAndKilledDuringTheRollback() throws Exception {
     Deployment platform = up("krollback");
     try (ApiWriter writer = writer(platform)) {
@@ -225,8 +217,6 @@ class ResumeAfterKillIT {
 
   /** Killed while the new release starts and is waited on to turn healthy: resumed, completed. */
   @Test
-  @Disabled(
-      "On a quiet machine the journal named CheckoutRelease as the step in progress at the kill (fresh-clone run 2026-12-02): the journal's in-progress step is not settled yet")
   void killedDuringTheStart() throws Exception {
     Deployment platform = up("kstart");
     try (ApiWriter writer = writer(platform)) {
