@@ -51,7 +51,7 @@ import org.springframework.http.ResponseEntity;
 class ResumeAfterKillIT {
 
   static final List<String> PLATFORMS =
-      List.of("kapproval", "kmigration", "krollback", "kstart");
+      List.of("kapproval", "kbackup", "kmigration", "krollback", "kstart");
 
   static final Map<String, Deployment> deployments = new TreeMap<>();
   static final List<String> table = new ArrayList<>();
@@ -130,6 +130,49 @@ class ResumeAfterKillIT {
       assertCompleted(runId, counts);
       assertThat(counts.audit()).containsEntry("run.resume", 1L).doesNotContainKey("run.rollback");
       record("waiting at the approval", "resume", done, counts);
+    }
+  }
+
+  /**
+   * Killed while the backup runs (its pg_dump waits for a lock the test holds on a table of its
+   * own, which nothing else of the run touches): resumed at the backup, which takes it again from
+   * the start (the partial directory of the killed one goes, one catalog row, one directory); then
+   * approved and completed.
+   */
+  @Test
+  void killedDuringTheBackup() throws Exception {
+    Deployment platform = up("kbackup");
+    try (Connection c = platform.connect();
+        Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE IF NOT EXISTS kill_hold (id INT)");
+    }
+    try (ApiWriter writer = writer(platform)) {
+      String runId;
+      try (Connection lock = holdExclusively(platform, "kill_hold")) {
+        runId = start("kbackup");
+        awaitStepWaitingOnLock(platform, runId, "upshift.backup.database");
+        restartHard();
+      }
+      awaitNoLockWaits(platform);
+
+      RunView interrupted = run(runId);
+      assertThat(interrupted.state()).isEqualTo("interrupted");
+      assertThat(interrupted.outcomeMessage())
+          .contains(
+              "Last completed step: PreflightCheck",
+              "in progress when Upshift stopped: BackUpPlatform");
+      assertThat(counts(platform, runId, writer).backups()).isEmpty();
+
+      RunView resumed = resume(runId);
+      assertThat(resumed.outcomeMessage()).contains("BackUpPlatform");
+      RunView done = approveAndFinish(runId, Approvals.awaitTask(operator(), runId));
+      writer.close();
+
+      assertThat(done.state()).as(done.outcomeMessage()).isEqualTo("completed");
+      Counts counts = counts(platform, runId, writer);
+      assertCompleted(runId, counts);
+      assertThat(counts.audit()).containsEntry("run.resume", 1L).doesNotContainKey("run.rollback");
+      record("during the backup", "resume", done, counts);
     }
   }
 
@@ -367,6 +410,16 @@ class ResumeAfterKillIT {
     c.setAutoCommit(false);
     try (Statement s = c.createStatement()) {
       s.execute("LOCK TABLE items IN ACCESS SHARE MODE");
+    }
+    return c;
+  }
+
+  /** An open transaction that holds ACCESS EXCLUSIVE on {@code table}: pg_dump waits for it. */
+  private static Connection holdExclusively(Deployment platform, String table) throws SQLException {
+    Connection c = platform.connect();
+    c.setAutoCommit(false);
+    try (Statement s = c.createStatement()) {
+      s.execute("LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE");
     }
     return c;
   }
