@@ -46,7 +46,8 @@ import org.springframework.http.ResponseEntity;
  *
  * <p>Each kill point has its own deployment of the platform; the images and the release repository
  * are shared. A step is caught in the act by holding a PostgreSQL lock it needs (a migration's
- * {@code ALTER TABLE}) or by its own duration (the start waits for health).
+ * {@code ALTER TABLE}, the backup's {@code pg_dump}) or by its own duration (the start waits for
+ * health).
  */
 class ResumeAfterKillIT {
 
@@ -286,8 +287,29 @@ class ResumeAfterKillIT {
 
   private static Deployment up(String name) throws Exception {
     Deployment platform = deployments.get(name);
+    freshPorts(platform);
     assertThat(platform.bringUp()).allSatisfy((s, state) -> assertThat(state).isEqualTo("healthy"));
     return platform;
+  }
+
+  /**
+   * Picks the platform's published ports now rather than in {@link #setUp}: minutes of earlier kill
+   * points later, one of those picked there was taken (the writers' client sockets use the same
+   * range) and compose up failed with "address already in use".
+   */
+  private static void freshPorts(Deployment platform) throws Exception {
+    Path envFile = platform.directory.resolve(".env");
+    String text = Files.readString(envFile);
+    text = text.replaceAll("(?m)^DB_PORT=.*$", "DB_PORT=" + freePort());
+    text = text.replaceAll("(?m)^BACKEND_PORT=.*$", "BACKEND_PORT=" + freePort());
+    Files.writeString(envFile, text);
+    platform.checkout("1.0.0");
+  }
+
+  private static int freePort() throws java.io.IOException {
+    try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
   }
 
   private static TestRestTemplate operator() {
