@@ -60,7 +60,7 @@ class H2Durability implements BeanPostProcessor {
       try (Statement s = c.createStatement()) {
         s.execute("SET WRITE_DELAY 0");
       }
-      log.debug("Data source {}: H2 writes each commit through (WRITE_DELAY 0)", name);
+      log.info("Data source {}: H2 writes each commit through (WRITE_DELAY 0)", name);
       return true;
     } catch (SQLException e) {
       throw new IllegalStateException(
