@@ -68,7 +68,7 @@ public class UserTaskWorker {
   public void taskCreated(ActivatedJob job) {
     NewTask task = read(job);
     // A run stopped by a restart while this task waits resumes here: the task is asked again.
-    checkpoints.reached(task.runId(), job.getElementId());
+    checkpoints.reached(task.runId(), job.getElementId(), job.getKey());
     if (approvals.store(task)) {
       log.info(
           "Approval task {} ({}) of run {} waits for {}, due {}",

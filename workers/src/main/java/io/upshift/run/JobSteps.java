@@ -77,6 +77,7 @@ public class JobSteps {
   private final JobHeartbeat heartbeat;
   private final CancelRequests cancels;
   private final RunCheckpoints checkpoints;
+  private final ResumePoints resumePoints;
   private final ObjectMapper json;
 
   /**
@@ -94,6 +95,7 @@ public class JobSteps {
       JobHeartbeat heartbeat,
       CancelRequests cancels,
       RunCheckpoints checkpoints,
+      ResumePoints resumePoints,
       ObjectMapper json) {
     this.journal = journal;
     this.clock = clock;
@@ -101,11 +103,12 @@ public class JobSteps {
     this.heartbeat = heartbeat;
     this.cancels = cancels;
     this.checkpoints = checkpoints;
+    this.resumePoints = resumePoints;
     this.json = json;
   }
 
   JobSteps(RunJournal journal, Clock clock, UpshiftMetrics metrics) {
-    this(journal, clock, metrics, JobHeartbeat.none(), null, null, null);
+    this(journal, clock, metrics, JobHeartbeat.none(), null, null, null, null);
   }
 
   public <T> T run(ActivatedJob job, Callable<T> body, Function<T, String> summary) {
@@ -129,11 +132,12 @@ public class JobSteps {
   private <T> T runOnce(ActivatedJob job, Callable<T> body, Function<T, String> summary) {
     String runId = job.getVariable(RUN_ID) instanceof String id ? id : null;
     Instant started = clock.instant();
+    // The position first: a step the journal shows started has its checkpoint written already.
+    keep(runId, job, null, false);
     Long stepId =
         runId == null
             ? null
             : journal.stepStarted(runId, job.getElementId(), job.getType(), job.getKey(), started);
-    keep(runId, job, null, false);
     try {
       String onCancel = job.getCustomHeaders().get(ON_CANCEL);
       if (runId != null && cancels != null && onCancel != null && !onCancel.isBlank()) {
@@ -223,14 +227,18 @@ public class JobSteps {
     }
     try {
       if (!completed) {
-        checkpoints.reached(runId, job.getElementId());
+        // A step beside the position (the reminder of a waiting approval) does not replace it.
+        if (resumePoints == null
+            || resumePoints.isPosition(job.getBpmnProcessId(), job.getElementId())) {
+          checkpoints.reached(runId, job.getElementId(), job.getKey());
+        }
         return;
       }
       Map<String, Object> outputs =
           result == null
               ? Map.of()
               : json.convertValue(result, new TypeReference<Map<String, Object>>() {});
-      checkpoints.completed(runId, job.getVariablesAsMap(), outputs);
+      checkpoints.completed(runId, job.getKey(), job.getVariablesAsMap(), outputs);
     } catch (RuntimeException e) {
       log.warn(
           "Run {}: checkpoint after {} not written: {}", runId, job.getElementId(), e.getMessage());

@@ -3,21 +3,28 @@ package io.upshift.run;
 import io.camunda.zeebe.model.bpmn.Bpmn;
 import io.camunda.zeebe.model.bpmn.BpmnModelInstance;
 import io.camunda.zeebe.model.bpmn.instance.Activity;
+import io.camunda.zeebe.model.bpmn.instance.BoundaryEvent;
 import io.camunda.zeebe.model.bpmn.instance.FlowElement;
+import io.camunda.zeebe.model.bpmn.instance.FlowNode;
 import io.camunda.zeebe.model.bpmn.instance.MultiInstanceLoopCharacteristics;
 import io.camunda.zeebe.model.bpmn.instance.Process;
 import io.camunda.zeebe.model.bpmn.instance.ServiceTask;
+import io.camunda.zeebe.model.bpmn.instance.StartEvent;
 import io.camunda.zeebe.model.bpmn.instance.zeebe.ZeebeLoopCharacteristics;
 import io.camunda.zeebe.model.bpmn.instance.zeebe.ZeebeTaskDefinition;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.camunda.bpm.model.xml.instance.ModelElementInstance;
 import org.springframework.core.io.Resource;
@@ -133,6 +140,50 @@ class ResumePoints {
             + "), which runs again from its first step to "
             + describe(element)
             + " and on; its steps that had completed find their work done");
+  }
+
+  /**
+   * Whether a run at {@code elementId} is at a position it can be resumed from: false for a step
+   * that only a non-interrupting boundary event leads to (e.g. the reminder while an approval
+   * waits), which runs beside the run's position and must not replace it. True for an element this
+   * class does not know: {@link #resumeAt} reports that when it matters.
+   */
+  boolean isPosition(String runbook, String elementId) {
+    if (runbook == null || elementId == null) {
+      return true;
+    }
+    BpmnModelInstance model;
+    try {
+      model = model(runbook);
+    } catch (NotResumable e) {
+      return true;
+    }
+    if (!(model.getModelElementById(elementId) instanceof FlowNode node)) {
+      return true;
+    }
+    Deque<FlowNode> open = new ArrayDeque<>(List.of(node));
+    Set<String> seen = new HashSet<>();
+    boolean sideBranch = false;
+    while (!open.isEmpty()) {
+      FlowNode current = open.pop();
+      if (!seen.add(current.getId())) {
+        continue;
+      }
+      if (current instanceof StartEvent) {
+        return true;
+      }
+      if (current instanceof BoundaryEvent boundary) {
+        if (boundary.cancelActivity()) {
+          open.push(boundary.getAttachedTo());
+        } else {
+          sideBranch = true;
+        }
+        continue;
+      }
+      current.getIncoming().forEach(flow -> open.push(flow.getSource()));
+    }
+    // Nothing leads to it but a non-interrupting event: a side branch. No way in at all: unknown.
+    return !sideBranch;
   }
 
   /** The first step of the runbook's rollback path (job type {@value #ROLLBACK_ENTRY}). */

@@ -21,9 +21,19 @@ import org.springframework.stereotype.Repository;
  * inbox). Fed by {@link JobSteps} and the approval inbox; read by a resume or a rollback ({@link
  * RunService#resume}, {@link RunService#rollback}).
  *
+ * <p>The position only moves forward. Each position is written with the key of the job that reached
+ * it; the engine hands out keys in increasing order within an instance (a step's job is created
+ * after the step before it completed) and a job delivered again keeps its key. So a write for a
+ * lower key than the kept one comes from an earlier step (a job re-delivered after its timeout, a
+ * late worker) and is ignored, whatever order the writes arrive in: the position names the step
+ * that is really in progress, or the user task that waits. A (re)start on a new engine instance
+ * ({@link #started}) clears the key, since that instance's keys start again.
+ *
  * <p>Process variables are small and hold no secrets (workers resolve credentials by reference), so
  * keeping them is safe. A run's steps run one after the other, except the parallel checks of a
- * health check: the merge is serialised in this service.
+ * health check: the merge is serialised in this service. A step older than the position
+ * (re-delivered, or a parallel sibling) adds its outputs but not its inputs, which may be older
+ * than what later steps wrote.
  */
 @Repository
 public class RunCheckpoints {
@@ -44,8 +54,12 @@ public class RunCheckpoints {
     this.clock = clock;
   }
 
-  /** Where a run stands: the element to continue at (null: before its first step) and variables. */
-  public record Checkpoint(String elementId, Map<String, Object> variables, Instant updatedAt) {}
+  /**
+   * Where a run stands: the element to continue at (null: before its first step), its variables,
+   * and the key of the job that reached the element (null: not reached on the current instance).
+   */
+  public record Checkpoint(
+      String elementId, Map<String, Object> variables, Instant updatedAt, Long positionKey) {}
 
   /**
    * The run (re)started on the engine with these variables, before {@code elementId} (null: at its
@@ -55,67 +69,110 @@ public class RunCheckpoints {
     write(runId, elementId, new LinkedHashMap<>(variables));
   }
 
-  /** The run reached {@code elementId}: a step started, or a user task waits there. */
-  public synchronized void reached(String runId, String elementId) {
+  /**
+   * The run reached {@code elementId} with the job {@code jobKey}: a step started, or a user task
+   * waits there. Ignored when the kept position was reached by a later job (a higher key): this
+   * write is stale.
+   *
+   * @return true when the position is now {@code elementId}
+   */
+  public synchronized boolean reached(String runId, String elementId, long jobKey) {
     if (runId == null || elementId == null) {
-      return;
+      return false;
     }
     int changed =
-        jdbc.sql("UPDATE run_checkpoint SET element_id = ?, updated_at = ? WHERE run_id = ?")
-            .params(elementId, now(), runId)
+        jdbc.sql(
+                "UPDATE run_checkpoint SET element_id = ?, position_key = ?, updated_at = ?"
+                    + " WHERE run_id = ? AND (position_key IS NULL OR position_key <= ?)")
+            .params(elementId, jobKey, now(), runId, jobKey)
             .update();
-    if (changed == 0) {
-      write(runId, elementId, new LinkedHashMap<>());
+    if (changed == 1) {
+      return true;
     }
+    Optional<Long> kept =
+        jdbc.sql("SELECT position_key FROM run_checkpoint WHERE run_id = ?")
+            .param(runId)
+            .query((rs, i) -> rs.getObject("position_key", Long.class))
+            .optional();
+    if (kept.isEmpty()) {
+      jdbc.sql(
+              "INSERT INTO run_checkpoint (run_id, element_id, position_key, variables, updated_at)"
+                  + " VALUES (?, ?, ?, '{}', ?)")
+          .params(runId, elementId, jobKey, now())
+          .update();
+      return true;
+    }
+    log.info(
+        "Run {}: {} (job {}) is behind the kept position (job {}); the position stays",
+        runId,
+        elementId,
+        jobKey,
+        kept.get());
+    return false;
   }
 
   /**
    * A step completed: its input variables and its outputs are merged into the kept variables (the
    * engine propagates a job's outputs the same way). The position stays at that step until the next
-   * one starts: a run stopped in between re-runs it, which the idempotent workers allow.
+   * one starts: a run stopped in between re-runs it, which the idempotent workers allow. A step
+   * behind the kept position (its job key is lower: re-delivered, or a parallel sibling) adds only
+   * its outputs: its inputs were read before later steps wrote theirs.
    */
   synchronized void completed(
-      String runId, Map<String, Object> inputs, Map<String, Object> outputs) {
+      String runId, long jobKey, Map<String, Object> inputs, Map<String, Object> outputs) {
     if (runId == null) {
       return;
     }
     Optional<Checkpoint> kept = find(runId);
     Map<String, Object> variables =
         new LinkedHashMap<>(kept.map(Checkpoint::variables).orElse(Map.of()));
-    inputs.forEach(
-        (name, value) -> {
-          if (value != null && !LOOP_COUNTER.equals(name)) {
-            variables.put(name, value);
-          }
-        });
+    Long position = kept.map(Checkpoint::positionKey).orElse(null);
+    if (position == null || jobKey >= position) {
+      inputs.forEach(
+          (name, value) -> {
+            if (value != null && !LOOP_COUNTER.equals(name)) {
+              variables.put(name, value);
+            }
+          });
+    }
     variables.putAll(outputs);
-    write(runId, kept.map(Checkpoint::elementId).orElse(null), variables);
+    if (kept.isEmpty()) {
+      write(runId, null, variables);
+      return;
+    }
+    String text = text(runId, variables);
+    if (text != null) {
+      jdbc.sql("UPDATE run_checkpoint SET variables = ?, updated_at = ? WHERE run_id = ?")
+          .params(text, now(), runId)
+          .update();
+    }
   }
 
   public Optional<Checkpoint> find(String runId) {
-    return jdbc.sql("SELECT element_id, variables, updated_at FROM run_checkpoint WHERE run_id = ?")
+    return jdbc.sql(
+            "SELECT element_id, variables, updated_at, position_key FROM run_checkpoint"
+                + " WHERE run_id = ?")
         .param(runId)
         .query(
             (rs, i) ->
                 new Checkpoint(
                     rs.getString("element_id"),
                     parse(runId, rs.getString("variables")),
-                    rs.getObject("updated_at", java.time.OffsetDateTime.class).toInstant()))
+                    rs.getObject("updated_at", java.time.OffsetDateTime.class).toInstant(),
+                    rs.getObject("position_key", Long.class)))
         .optional();
   }
 
+  /** Replaces the position (without a job key: a new engine instance) and the variables. */
   private void write(String runId, String elementId, Map<String, Object> variables) {
-    String text;
-    try {
-      text = json.writeValueAsString(variables);
-    } catch (JsonProcessingException e) {
-      log.warn("Run {}: variables not kept, not writable as JSON: {}", runId, e.getMessage());
+    String text = text(runId, variables);
+    if (text == null) {
       return;
     }
     int changed =
         jdbc.sql(
-                "UPDATE run_checkpoint SET element_id = ?, variables = ?, updated_at = ?"
-                    + " WHERE run_id = ?")
+                "UPDATE run_checkpoint SET element_id = ?, position_key = NULL, variables = ?,"
+                    + " updated_at = ? WHERE run_id = ?")
             .params(elementId, text, now(), runId)
             .update();
     if (changed == 0) {
@@ -124,6 +181,15 @@ public class RunCheckpoints {
                   + " VALUES (?, ?, ?, ?)")
           .params(runId, elementId, text, now())
           .update();
+    }
+  }
+
+  private String text(String runId, Map<String, Object> variables) {
+    try {
+      return json.writeValueAsString(variables);
+    } catch (JsonProcessingException e) {
+      log.warn("Run {}: variables not kept, not writable as JSON: {}", runId, e.getMessage());
+      return null;
     }
   }
 

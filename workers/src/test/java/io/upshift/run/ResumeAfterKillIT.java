@@ -30,7 +30,6 @@ import java.util.TreeMap;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.http.HttpStatus;
@@ -47,13 +46,13 @@ import org.springframework.http.ResponseEntity;
  *
  * <p>Each kill point has its own deployment of the platform; the images and the release repository
  * are shared. A step is caught in the act by holding a PostgreSQL lock it needs (a migration's
- * {@code ALTER TABLE}) or by its own duration (the start waits for health).
+ * {@code ALTER TABLE}, the backup's {@code pg_dump}) or by its own duration (the start waits for
+ * health).
  */
-@Disabled(
-    "Every kill point is disabled (reasons on each): do not start an Upshift process for nothing")
 class ResumeAfterKillIT {
 
-  static final List<String> PLATFORMS = List.of("kapproval", "kmigration", "krollback", "kstart");
+  static final List<String> PLATFORMS =
+      List.of("kapproval", "kbackup", "kmigration", "krollback", "kstart");
 
   static final Map<String, Deployment> deployments = new TreeMap<>();
   static final List<String> table = new ArrayList<>();
@@ -96,8 +95,6 @@ class ResumeAfterKillIT {
 
   /** Killed while the run waits for its approval: resumed, asked again, approved, completed. */
   @Test
-  @Disabled(
-      "On a quiet machine the resume point came out as RehearseRestore instead of the waiting approval (fresh-clone run 2026-12-02): the order of the checkpoint writes of the last step and the approval task is not settled yet")
   void killedWhileWaitingForTheApproval() throws Exception {
     Deployment platform = up("kapproval");
     try (ApiWriter writer = writer(platform)) {
@@ -138,12 +135,53 @@ class ResumeAfterKillIT {
   }
 
   /**
+   * Killed while the backup runs (its pg_dump waits for a lock the test holds on a table of its
+   * own, which nothing else of the run touches): resumed at the backup, which takes it again from
+   * the start (the partial directory of the killed one goes, one catalog row, one directory); then
+   * approved and completed.
+   */
+  @Test
+  void killedDuringTheBackup() throws Exception {
+    Deployment platform = up("kbackup");
+    try (Connection c = platform.connect();
+        Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE IF NOT EXISTS kill_hold (id INT)");
+    }
+    try (ApiWriter writer = writer(platform)) {
+      String runId;
+      try (Connection lock = holdExclusively(platform, "kill_hold")) {
+        runId = start("kbackup");
+        awaitStepWaitingOnLock(platform, runId, "upshift.backup.database");
+        restartHard();
+      }
+      awaitNoLockWaits(platform);
+
+      RunView interrupted = run(runId);
+      assertThat(interrupted.state()).isEqualTo("interrupted");
+      assertThat(interrupted.outcomeMessage())
+          .contains(
+              "Last completed step: PreflightCheck",
+              "in progress when Upshift stopped: BackUpPlatform");
+      assertThat(counts(platform, runId, writer).backups()).isEmpty();
+
+      RunView resumed = resume(runId);
+      assertThat(resumed.outcomeMessage()).contains("BackUpPlatform");
+      RunView done = approveAndFinish(runId, Approvals.awaitTask(operator(), runId));
+      writer.close();
+
+      assertThat(done.state()).as(done.outcomeMessage()).isEqualTo("completed");
+      Counts counts = counts(platform, runId, writer);
+      assertCompleted(runId, counts);
+      assertThat(counts.audit()).containsEntry("run.resume", 1L).doesNotContainKey("run.rollback");
+      record("during the backup", "resume", done, counts);
+    }
+  }
+
+  /**
    * Killed while the migration runs (held at its ALTER TABLE by a lock the test keeps): resumed,
    * the hop runs again from its first step, V3 is applied once, the run completes.
    */
   @Test
-  @Disabled(
-      "On a quiet machine the journal named CheckoutRelease as the step in progress although the migration was waiting on the test's lock (fresh-clone run 2026-12-02): the journal's in-progress step is not settled yet")
   void killedDuringTheMigration() throws Exception {
     Deployment platform = up("kmigration");
     try (ApiWriter writer = writer(platform)) {
@@ -178,8 +216,6 @@ class ResumeAfterKillIT {
    * version was recorded, and every acknowledged write is present or listed.
    */
   @Test
-  @Disabled(
-      "Flaky on a quiet machine (second fresh-clone run 2026-12-02): the journal named RestoreFiles, not StartPreviousRelease, as the step in progress at the kill; same unsettled in-progress step as the other kill points")
   void killedDuringTheMigrationRolledBackAndKilledDuringTheRollback() throws Exception {
     Deployment platform = up("krollback");
     try (ApiWriter writer = writer(platform)) {
@@ -225,8 +261,6 @@ class ResumeAfterKillIT {
 
   /** Killed while the new release starts and is waited on to turn healthy: resumed, completed. */
   @Test
-  @Disabled(
-      "On a quiet machine the journal named CheckoutRelease as the step in progress at the kill (fresh-clone run 2026-12-02): the journal's in-progress step is not settled yet")
   void killedDuringTheStart() throws Exception {
     Deployment platform = up("kstart");
     try (ApiWriter writer = writer(platform)) {
@@ -253,8 +287,29 @@ class ResumeAfterKillIT {
 
   private static Deployment up(String name) throws Exception {
     Deployment platform = deployments.get(name);
+    freshPorts(platform);
     assertThat(platform.bringUp()).allSatisfy((s, state) -> assertThat(state).isEqualTo("healthy"));
     return platform;
+  }
+
+  /**
+   * Picks the platform's published ports now rather than in {@link #setUp}: minutes of earlier kill
+   * points later, one of those picked there was taken (the writers' client sockets use the same
+   * range) and compose up failed with "address already in use".
+   */
+  private static void freshPorts(Deployment platform) throws Exception {
+    Path envFile = platform.directory.resolve(".env");
+    String text = Files.readString(envFile);
+    text = text.replaceAll("(?m)^DB_PORT=.*$", "DB_PORT=" + freePort());
+    text = text.replaceAll("(?m)^BACKEND_PORT=.*$", "BACKEND_PORT=" + freePort());
+    Files.writeString(envFile, text);
+    platform.checkout("1.0.0");
+  }
+
+  private static int freePort() throws java.io.IOException {
+    try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
   }
 
   private static TestRestTemplate operator() {
@@ -377,6 +432,16 @@ class ResumeAfterKillIT {
     c.setAutoCommit(false);
     try (Statement s = c.createStatement()) {
       s.execute("LOCK TABLE items IN ACCESS SHARE MODE");
+    }
+    return c;
+  }
+
+  /** An open transaction that holds ACCESS EXCLUSIVE on {@code table}: pg_dump waits for it. */
+  private static Connection holdExclusively(Deployment platform, String table) throws SQLException {
+    Connection c = platform.connect();
+    c.setAutoCommit(false);
+    try (Statement s = c.createStatement()) {
+      s.execute("LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE");
     }
     return c;
   }

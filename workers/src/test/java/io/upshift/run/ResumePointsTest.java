@@ -44,6 +44,18 @@ class ResumePointsTest {
   }
 
   @Test
+  void theReminderBesideAWaitingApprovalIsNotAPosition() {
+    assertThat(points.isPosition("platform-upgrade", "RemindApprovers")).isFalse();
+    assertThat(points.isPosition("platform-upgrade", "ApproveMaintenanceWindow")).isTrue();
+    assertThat(points.isPosition("platform-upgrade", "ApplyMigrations")).isTrue();
+    // Reached through the interrupting boundary event of the cutover.
+    assertThat(points.isPosition("platform-upgrade", "PlanRollback")).isTrue();
+    assertThat(points.isPosition("platform-upgrade", "StartPreviousRelease")).isTrue();
+    assertThat(points.isPosition("platform-upgrade", "DecideFailedStep")).isTrue();
+    assertThat(points.isPosition("no-such-runbook", "X")).isTrue();
+  }
+
+  @Test
   void noStepYetMeansTheStartEvent() {
     assertThat(points.resumeAt("platform-upgrade", null, KEPT).elementId()).isNull();
   }
