@@ -2,9 +2,6 @@ package io.upshift.platform;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -110,8 +107,10 @@ final class EntryPointPoller {
   }
 
   /**
-   * One GET per probe on a connection of its own (a pooled connection that a stopping server closed
-   * would look like downtime); no answer within {@link #TIMEOUT} counts as not answering.
+   * One GET per probe on a connection of its own ({@code Connection: close}: a pooled connection
+   * that a stopping server closed would look like downtime); no answer within {@link #TIMEOUT}
+   * counts as not answering. {@link java.net.HttpURLConnection} rather than {@code HttpClient}: ten
+   * probes a second must not start a client (and its selector thread) each.
    */
   static final class HttpProbe implements Probe {
 
@@ -119,23 +118,31 @@ final class EntryPointPoller {
 
     @Override
     public boolean answers(Target target) throws InterruptedException {
-      try (HttpClient client =
-          HttpClient.newBuilder()
-              .connectTimeout(TIMEOUT)
-              .followRedirects(HttpClient.Redirect.NEVER)
-              .version(HttpClient.Version.HTTP_1_1)
-              .build()) {
-        HttpResponse<Void> response =
-            client.send(
-                HttpRequest.newBuilder(target.url())
-                    .timeout(TIMEOUT)
-                    .header("User-Agent", "upshift-downtime-probe")
-                    .GET()
-                    .build(),
-                HttpResponse.BodyHandlers.discarding());
-        return response.statusCode() == target.expectStatus();
-      } catch (IOException e) {
+      if (Thread.interrupted()) {
+        throw new InterruptedException();
+      }
+      java.net.HttpURLConnection c = null;
+      try {
+        c = (java.net.HttpURLConnection) target.url().toURL().openConnection();
+        c.setConnectTimeout((int) TIMEOUT.toMillis());
+        c.setReadTimeout((int) TIMEOUT.toMillis());
+        c.setInstanceFollowRedirects(false);
+        c.setUseCaches(false);
+        c.setRequestProperty("Connection", "close");
+        c.setRequestProperty("User-Agent", "upshift-downtime-probe");
+        int status = c.getResponseCode();
+        try (var body = status >= 400 ? c.getErrorStream() : c.getInputStream()) {
+          if (body != null) {
+            body.skip(Long.MAX_VALUE);
+          }
+        }
+        return status == target.expectStatus();
+      } catch (IOException | IllegalArgumentException e) {
         return false;
+      } finally {
+        if (c != null) {
+          c.disconnect();
+        }
       }
     }
   }
