@@ -168,11 +168,9 @@ public class StartPlatformWorker {
           return out;
         },
         out ->
-            "all started "
-                + out.get("serviceHealth")
-                + (out.containsKey("hooks") ? "; hooks " + out.get("hooks") : "")
-                + (out.containsKey("downtimeSeconds")
-                    ? "; downtime "
+            // The downtime first: the CLI's timeline shows the first 100 characters.
+            (out.containsKey("downtimeSeconds")
+                    ? "downtime "
                         + out.get("userVisibleDowntimeSeconds")
                         + " s as users saw it"
                         + (Boolean.FALSE.equals(out.get("entryPointsAnswered"))
@@ -182,7 +180,10 @@ public class StartPlatformWorker {
                             : "")
                         + ", "
                         + out.get("downtimeSeconds")
-                        + " s until all services started"
-                    : ""));
+                        + " s until all services started; "
+                    : "")
+                + "all started "
+                + out.get("serviceHealth")
+                + (out.containsKey("hooks") ? "; hooks " + out.get("hooks") : ""));
   }
 }
