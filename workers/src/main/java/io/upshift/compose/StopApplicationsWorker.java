@@ -75,12 +75,19 @@ public class StopApplicationsWorker {
                 + out.get("stoppedServices")
                 + " in "
                 + out.get("stopSeconds")
-                + " s ("
-                + String.join("; then ", (List<String>) out.get("stopCommands"))
+                + " s"
                 + (Boolean.TRUE.equals(out.get("entryPointsWatched"))
-                    ? "); entry points down since " + out.get("userVisibleDowntimeStartedAt")
-                    : "); no entry points declared: users' downtime counted from the stop's end")
-                + "; stop began "
+                    ? ", entry points down "
+                        + Duration.between(
+                                    Instant.parse((String) out.get("downtimeStartedAt")),
+                                    Instant.parse((String) out.get("userVisibleDowntimeStartedAt")))
+                                .toMillis()
+                            / 1000.0
+                        + " s into it"
+                    : ", no entry points declared")
+                + " ("
+                + String.join(", then ", (List<String>) out.get("stopCommands"))
+                + "); stop began "
                 + out.get("downtimeStartedAt"));
   }
 }
