@@ -183,10 +183,14 @@ public class UpshiftMetrics {
         .increment();
   }
 
-  /** An upgrade of {@code platform} kept it down (services stopped) for {@code downtime}. */
+  /**
+   * An upgrade of {@code platform} was down for its users for {@code downtime}: from an entry point
+   * first not answering until all answered again, summed over the upgrade's hops.
+   */
   public void platformDowntime(String platform, Duration downtime) {
     Timer.builder("upshift.platform.downtime")
-        .description("Platform downtime per upgrade (services stopped until healthy again)")
+        .description(
+            "Platform downtime per upgrade as users saw it (entry points not answering), summed over hops")
         .tags("platform", platform)
         .serviceLevelObjectives(DOWNTIME_BUCKETS)
         .register(registry)

@@ -6,12 +6,26 @@ import io.upshift.compose.DockerClients;
 import io.upshift.compose.StartedRule;
 import io.upshift.run.StepFailure;
 import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Service;
 
@@ -23,6 +37,7 @@ import org.springframework.stereotype.Service;
 @Service
 public class PlatformOperations {
 
+  private static final Logger log = LoggerFactory.getLogger(PlatformOperations.class);
   private static final Duration COMPOSE_TIMEOUT = Duration.ofMinutes(10);
 
   private final PlatformRegistry registry;
@@ -47,17 +62,192 @@ public class PlatformOperations {
   }
 
   /**
-   * Stops the application services in the descriptor's stop order (workloads first), never removing
-   * containers or volumes; the database keeps running. Returns the services stopped.
+   * Stops the application services by the descriptor's stop order (workloads first; {@link
+   * StopPlan}), never removing containers or volumes; the database keeps running. Returns the
+   * services stopped.
    */
   public List<String> stopApplications(String platform) {
-    InstalledPlatform installed = installed(platform);
-    List<String> stopped = new ArrayList<>();
-    for (PlatformDescriptor.Service service : installed.descriptor().applicationStopOrder()) {
-      compose(installed, List.of("stop", service.name()));
-      stopped.add(service.name());
+    try {
+      return stop(installed(platform), null).stopped();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StepFailure("Interrupted while stopping " + platform + "; stop it again");
     }
-    return stopped;
+  }
+
+  /**
+   * What a stop did.
+   *
+   * @param stopped the services, in the order their groups stopped
+   * @param commands the compose stop calls, by group ({@code -t <grace> services})
+   * @param firstUnanswered when an entry point first did not answer during the stop; null if all
+   *     kept answering or the descriptor declares none
+   */
+  public record StopReport(
+      List<String> stopped,
+      List<String> commands,
+      Instant began,
+      Instant ended,
+      Instant firstUnanswered,
+      boolean entryPointsDeclared) {
+
+    /** When users lost the platform: the first unanswered poll, else the end of the stop. */
+    public Instant userVisibleStart() {
+      return firstUnanswered != null ? firstUnanswered : ended;
+    }
+  }
+
+  /**
+   * {@link #stopApplications} while polling the platform's entry points (its {@code healthChecks})
+   * every 100 ms, to see when users lost it.
+   */
+  public StopReport stopAndWatch(String platform) throws InterruptedException {
+    InstalledPlatform installed = installed(platform);
+    return stop(installed, entryPoints(installed));
+  }
+
+  private StopReport stop(InstalledPlatform installed, EntryPointPoller poller)
+      throws InterruptedException {
+    StopPlan plan = stopPlan(installed);
+    List<String> commands = new ArrayList<>();
+    Instant began = Instant.now();
+    try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+      AtomicBoolean done = new AtomicBoolean();
+      Future<Optional<Instant>> watch =
+          poller == null
+              ? CompletableFuture.completedFuture(Optional.empty())
+              : threads.submit(() -> poller.firstFailure(done::get, COMPOSE_TIMEOUT));
+      try {
+        for (StopPlan.Group group : plan.groups()) {
+          commands.add(stopGroup(installed, group, threads));
+        }
+      } finally {
+        done.set(true);
+      }
+      Instant ended = Instant.now();
+      Instant first = result(watch).orElse(null);
+      return new StopReport(
+          plan.services(), commands, began, ended, first, poller != null && poller.hasTargets());
+    }
+  }
+
+  /**
+   * Stops one group's services at once: one {@code compose stop -t <grace>} per distinct grace
+   * period, run concurrently (see {@link StopPlan} for why not the group's longest); returns what
+   * ran.
+   */
+  private static String stopGroup(
+      InstalledPlatform installed, StopPlan.Group group, ExecutorService threads)
+      throws InterruptedException {
+    List<Future<?>> calls = new ArrayList<>();
+    List<String> ran = new ArrayList<>();
+    for (Map.Entry<Integer, List<String>> e : group.byGrace().entrySet()) {
+      List<String> args = new ArrayList<>(List.of("stop", "-t", String.valueOf(e.getKey())));
+      args.addAll(e.getValue());
+      ran.add(String.join(" ", args.subList(1, args.size())));
+      calls.add(threads.submit(() -> compose(installed, args)));
+    }
+    for (Future<?> call : calls) {
+      result(call);
+    }
+    return String.join(" & ", ran);
+  }
+
+  private static <T> T result(Future<T> future) throws InterruptedException {
+    try {
+      return future.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      if (e.getCause() instanceof InterruptedException i) {
+        throw i;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+
+  /** The stop plan of the installed release: groups by stop order, grace per service. */
+  static StopPlan stopPlan(InstalledPlatform installed) {
+    String file = installed.descriptor().compose().file();
+    Path path = installed.registration().workingDirectory().resolve(file);
+    Map<String, Duration> composeGrace;
+    try {
+      composeGrace =
+          Files.exists(path)
+              ? StopPlan.composeGrace(Files.readString(path), file, installed.env())
+              : Map.of();
+    } catch (IOException e) {
+      throw new DescriptorException("Cannot read " + path + ": " + e.getMessage(), e);
+    }
+    return StopPlan.of(installed.descriptor(), composeGrace);
+  }
+
+  /**
+   * Watches the platform's entry points in the background from now until every one answers (see
+   * {@link EntryPointWatch}); started with the services, it sees when users get the platform back.
+   */
+  public EntryPointWatch watchEntryPoints(String platform) {
+    return new EntryPointWatch(entryPoints(installed(platform)));
+  }
+
+  /** A background poll of the entry points until all answer; close it when done with it. */
+  public static final class EntryPointWatch implements AutoCloseable {
+
+    private final EntryPointPoller poller;
+    private final AtomicBoolean cancelled = new AtomicBoolean();
+    private final ExecutorService thread = Executors.newVirtualThreadPerTaskExecutor();
+    private final Future<Optional<Instant>> answered;
+
+    EntryPointWatch(EntryPointPoller poller) {
+      this.poller = poller;
+      this.answered = thread.submit(() -> poller.allAnswering(cancelled::get, COMPOSE_TIMEOUT));
+    }
+
+    /** Whether the descriptor declares any entry point to watch. */
+    public boolean declared() {
+      return poller.hasTargets();
+    }
+
+    /**
+     * When every entry point answered in one round, waiting up to {@code max} more for it; empty if
+     * none is declared or they did not answer in time.
+     */
+    public Optional<Instant> allAnswered(Duration max) throws InterruptedException {
+      try {
+        return answered.get(max.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        return Optional.empty();
+      } catch (ExecutionException e) {
+        log.warn("Polling the entry points failed", e.getCause());
+        return Optional.empty();
+      }
+    }
+
+    @Override
+    public void close() {
+      cancelled.set(true);
+      thread.shutdownNow();
+    }
+  }
+
+  /** The descriptor's health checks as entry points; one that cannot be resolved is skipped. */
+  private static EntryPointPoller entryPoints(InstalledPlatform installed) {
+    List<EntryPointPoller.Target> targets = new ArrayList<>();
+    var checks = installed.descriptor().healthChecks();
+    for (PlatformDescriptor.HttpExpectation check :
+        checks == null ? List.<PlatformDescriptor.HttpExpectation>of() : checks) {
+      try {
+        targets.add(
+            new EntryPointPoller.Target(
+                check.name(),
+                URI.create(installed.env().substitute(check.url())),
+                check.expectStatus() == null ? 200 : check.expectStatus()));
+      } catch (RuntimeException e) {
+        log.warn("Entry point {} is not watched for downtime: {}", check.name(), e.getMessage());
+      }
+    }
+    return EntryPointPoller.http(targets);
   }
 
   /** Checks out {@code version} in the working directory; returns the commit. */

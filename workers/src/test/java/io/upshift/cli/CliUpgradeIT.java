@@ -114,6 +114,17 @@ class CliUpgradeIT {
     // After the cutover the runbook waits for a sign-off within the observation window.
     JsonNode signOff = awaitTask(runId, Optional.of(approvalId));
     assertThat(signOff.get("name").asText()).isEqualTo("Sign off upgrade");
+    // The downtime users saw (entry points polled every 100 ms) is at most the time until every
+    // service counted as started; both are this one hop's.
+    JsonNode evidence = signOff.path("evidence");
+    System.out.println("sign-off evidence downtime: " + evidence.path("downtimeByHop"));
+    assertThat(evidence.path("userVisibleDowntimeSeconds").asDouble(-1))
+        .as(evidence.toString())
+        .isPositive()
+        .isLessThanOrEqualTo(evidence.path("downtimeSeconds").asDouble(-1));
+    assertThat(evidence.path("downtimeByHop").path("1.1.0").path("downtimeSeconds").asDouble(-1))
+        .as(evidence.toString())
+        .isEqualTo(evidence.path("downtimeSeconds").asDouble());
     Result signed =
         cli(
             TestUsers.APPROVER,
@@ -150,7 +161,9 @@ class CliUpgradeIT {
             "VerifyPlatform",
             "RecordVersion");
     assertThat(shown.out())
-        .containsPattern("(?m)^  StartPlatform +\\+\\S+( \\S+)? +completed +\\d");
+        .containsPattern("(?m)^  StartPlatform +\\+\\S+( \\S+)? +completed +\\d")
+        .containsPattern(
+            "(?m)^  StartPlatform .* downtime [\\d.]+ s as users saw it, [\\d.]+ s until all");
 
     Result json = cli(TestUsers.VIEWER, "runs", "show", runId, "--json");
     assertThat(JSON.readTree(json.out()).get("state").asText()).isEqualTo("completed");
