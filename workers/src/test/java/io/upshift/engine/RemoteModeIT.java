@@ -18,13 +18,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
@@ -36,24 +36,40 @@ import org.springframework.util.FileSystemUtils;
 /**
  * Remote mode for real, as in production: the engine in a process of its own ({@code ./upshift
  * engine}), Upshift as {@code java -jar upshift.jar} with {@code upshift.engine.mode=remote} and
- * PostgreSQL as its own database, and a whole demo upgrade (1.0.0 to 1.1.0) with a client writing
- * through the platform's API the whole time. Upshift is killed with SIGKILL twice: while the run
- * waits at its approval, and inside the cutover (the platform stopped, a step half done). Each time
- * it starts again on the same database and the run goes on by itself: the approval is decided after
- * the first restart, nobody touches the run after the second. No side effect is doubled and no
- * acknowledged write is lost.
+ * PostgreSQL as its own database, and a whole demo upgrade 1.0.0 -> 1.1.0 -> 1.1.1-fail-health with
+ * a client writing through the platform's API the whole time. Upshift is killed with SIGKILL five
+ * times: during the backup, while the run waits at its approval, during hop 1.1.0's migration,
+ * during its start, and during the rollback of the faulty hop. Each time it starts again on the
+ * same database and the run goes on by itself: nobody touches the run apart from deciding its
+ * tasks. It ends rolled back to 1.1.0 with no side effect doubled (one backup per kind, migration 3
+ * once, one version row) and every acknowledged write present or listed by the rollback.
+ *
+ * <p>A step is caught in the act by holding a PostgreSQL lock it needs (the backup's {@code
+ * pg_dump}, the migration's {@code ALTER TABLE}), or by its own duration (a start waits for
+ * health).
  */
 class RemoteModeIT {
 
-  /** The steps inside the cutover; the second kill hits whichever of them is running. */
-  static final Set<String> CUTOVER_STEPS =
+  /** The job types whose jobs a killed Upshift held: handed out again after 10 s. */
+  static final Set<String> SHORT_TIMEOUT =
       Set.of(
+          "upshift.backup.database",
           "upshift.backup.final",
+          "upshift.compose.stop",
           "upshift.git.checkout",
           "upshift.config.migrate",
           "upshift.migration.apply",
           "upshift.compose.up",
-          "upshift.verify.platform");
+          "upshift.verify.platform",
+          "upshift.platform.record-version",
+          "upshift.rollback.plan",
+          "upshift.rollback.stop",
+          "upshift.rollback.files",
+          "upshift.rollback.database",
+          "upshift.rollback.start");
+
+  static final Set<String> ROLLBACK_STEPS =
+      Set.of("upshift.rollback.files", "upshift.rollback.database", "upshift.rollback.start");
 
   @Test
   void aWholeUpgradeGoesOnThroughKillsOfUpshift() throws Exception {
@@ -69,6 +85,7 @@ class RemoteModeIT {
         UpshiftDatabase database = UpshiftDatabase.start("upshiftdb")) {
       assertThat(platform.bringUp())
           .allSatisfy((s, state) -> assertThat(state).isEqualTo("healthy"));
+      execute(platform, "CREATE TABLE kill_hold (id INT)");
 
       Map<String, String> properties = new LinkedHashMap<>();
       properties.put("upshift.engine.mode", "remote");
@@ -92,106 +109,160 @@ class RemoteModeIT {
       properties.put("upshift.platforms.remote.compose-project", platform.project);
       // A job held by a killed Upshift is handed out again when its timeout passes; a live
       // worker keeps its deadline ahead (JobHeartbeat), so short timeouts are safe.
-      for (String jobType : CUTOVER_STEPS) {
+      for (String jobType : SHORT_TIMEOUT) {
         properties.put("camunda.client.worker.override[" + jobType + "].timeout", "PT10S");
       }
-      properties.put("camunda.client.worker.override[upshift.compose.stop].timeout", "PT10S");
-      properties.put(
-          "camunda.client.worker.override[upshift.platform.record-version].timeout", "PT10S");
 
       List<String> report = new ArrayList<>();
-      String runId;
-      String killedIn;
       RunView run;
+      String runId;
+      List<String> laterTasks = new ArrayList<>();
       try (UpshiftProcess upshift = new UpshiftProcess(data, properties).start();
           ApiWriter writer =
               new ApiWriter(
                   platform.env().substitute("http://127.0.0.1:${BACKEND_PORT}/api/items"),
                   "w-remote")) {
         TestRestTemplate operator = TestUsers.as(upshift.rest(), TestUsers.OPERATOR);
-        ResponseEntity<RunView> started =
-            operator.postForEntity(
-                "/api/runs",
-                Map.of(
-                    "runbook",
-                    "platform-upgrade",
-                    "variables",
-                    Map.of(
-                        "platform", "remote", "targetVersion", "1.1.0", "signOffWindow", "PT5S")),
-                RunView.class);
-        assertThat(started.getStatusCode()).isEqualTo(HttpStatus.CREATED);
-        runId = started.getBody().id();
-        ApprovalTask approval = Approvals.awaitTask(operator, runId);
 
-        // Kill 1: waiting for a person. The task stays in the inbox and its job in the engine.
-        long pid = upshift.pid();
-        upshift.kill9();
-        upshift.start();
+        // Kill 1: during the backup, its pg_dump waiting for a lock the test holds.
+        try (Connection hold = holdExclusively(platform, "kill_hold")) {
+          ResponseEntity<RunView> started =
+              operator.postForEntity(
+                  "/api/runs",
+                  Map.of(
+                      "runbook",
+                      "platform-upgrade",
+                      "variables",
+                      Map.of(
+                          "platform",
+                          "remote",
+                          "targetVersion",
+                          "1.1.1-fail-health",
+                          "signOffWindow",
+                          "PT5S")),
+                  RunView.class);
+          assertThat(started.getStatusCode()).isEqualTo(HttpStatus.CREATED);
+          runId = started.getBody().id();
+          awaitStepWaitingOnLock(upshift, platform, runId, "upshift.backup.database");
+          report.add(kill(upshift, "during the backup (BackUpPlatform)"));
+        }
+        awaitNoLockWaits(platform);
+
+        // Kill 2: waiting for a person. The task stays in the inbox and its job in the engine.
         operator = TestUsers.as(upshift.rest(), TestUsers.OPERATOR);
-        RunView afterFirst = operator.getForObject("/api/runs/" + runId, RunView.class);
-        assertThat(afterFirst.state()).as(afterFirst.outcomeMessage()).isEqualTo("active");
+        ApprovalTask approval = Approvals.awaitTask(operator, runId);
+        report.add(kill(upshift, "at the approval"));
+        operator = TestUsers.as(upshift.rest(), TestUsers.OPERATOR);
+        RunView afterApprovalKill = operator.getForObject("/api/runs/" + runId, RunView.class);
+        assertThat(afterApprovalKill.state())
+            .as(afterApprovalKill.outcomeMessage())
+            .isEqualTo("active");
         ApprovalTask same = Approvals.awaitTask(operator, runId);
         assertThat(same.id()).isEqualTo(approval.id());
-        report.add(
-            "kill -9 of pid "
-                + pid
-                + " at the approval -> after the restart the run is active and its task waits");
-        Approvals.decide(operator, same, "approve", "after a restart");
 
-        // Kill 2: inside the cutover, while a step works on the stopped platform.
-        TestRestTemplate viewer = TestUsers.as(upshift.rest(), TestUsers.VIEWER);
-        String id = runId;
-        RunView.Step working =
-            await()
-                .atMost(Duration.ofMinutes(5))
-                .pollInterval(Duration.ofMillis(100))
-                .until(
-                    () -> runningCutoverStep(viewer.getForObject("/api/runs/" + id, RunView.class)),
-                    Optional::isPresent)
-                .orElseThrow();
-        pid = upshift.pid();
-        upshift.kill9();
-        killedIn = working.jobType();
-        report.add(
-            "kill -9 of pid " + pid + " during " + killedIn + " (" + working.elementId() + ")");
-        upshift.start();
+        // Kill 3: hop 1.1.0's migration, its ALTER TABLE waiting for a lock the test holds.
+        try (Connection hold = holdItems(platform)) {
+          Approvals.decide(operator, same, "approve", "after a restart");
+          awaitStepWaitingOnLock(upshift, platform, runId, "upshift.migration.apply");
+          report.add(kill(upshift, "during hop 1.1.0's migration (ApplyMigrations)"));
+        }
+        awaitNoLockWaits(platform);
 
-        // Nobody acts on the run from here: it goes on by itself and ends.
+        // Kill 4: while hop 1.1.0's release starts and is waited on.
+        awaitRunning(upshift, runId, Set.of("upshift.compose.up"));
+        report.add(kill(upshift, "during hop 1.1.0's start (StartPlatform)"));
+
+        // Hop 1.1.1-fail-health never turns healthy; kill 5 hits its rollback.
+        awaitRunning(upshift, runId, ROLLBACK_STEPS);
+        String rollbackStep =
+            TestUsers.as(upshift.rest(), TestUsers.VIEWER)
+                .getForObject("/api/runs/" + runId, RunView.class)
+                .steps()
+                .stream()
+                .filter(s -> ROLLBACK_STEPS.contains(s.jobType()) && "started".equals(s.state()))
+                .map(RunView.Step::jobType)
+                .reduce((a, b) -> b)
+                .orElse("a rollback step");
+        report.add(kill(upshift, "during the rollback (" + rollbackStep + ")"));
+
+        // Nobody acts on the run from here but to decide its tasks: it goes on and ends.
         TestRestTemplate afterKill = TestUsers.as(upshift.rest(), TestUsers.VIEWER);
+        Set<Long> decided = new java.util.HashSet<>(Set.of(approval.id()));
+        String id = runId;
         run =
             await()
-                .atMost(Duration.ofMinutes(8))
+                .atMost(Duration.ofMinutes(10))
                 .pollInterval(Duration.ofSeconds(1))
                 .until(
-                    () -> afterKill.getForObject("/api/runs/" + id, RunView.class),
+                    () -> {
+                      for (ApprovalTask task : Approvals.waiting(upshift.rest(), id)) {
+                        if (decided.add(task.id())) {
+                          laterTasks.add(task.name());
+                          Approvals.decide(
+                              upshift.rest(),
+                              task,
+                              task.name().equals("Review rollback") ? "reject" : "approve",
+                              "checked");
+                        }
+                      }
+                      return afterKill.getForObject("/api/runs/" + id, RunView.class);
+                    },
                     r -> !r.state().equals("active"));
         writer.close();
 
-        assertThat(run.state()).as(run.outcomeMessage()).isEqualTo("completed");
-        assertThat(run.currentElement()).isEqualTo("Upgraded");
+        assertThat(run.state()).as(run.outcomeMessage()).isEqualTo("rolled-back");
+        assertThat(run.currentElement()).isEqualTo("RolledBack");
+        assertThat(run.outcomeMessage()).contains("Rolled back to 1.1.0");
+        assertThat(laterTasks).contains("Review rollback");
         assertThat(engine.alive()).isTrue();
 
-        // No side effect doubled by the redelivered job.
-        // One backup before the approval and one restore point at the stop of the one hop.
+        // No side effect doubled by the redelivered jobs: one backup before the approval and one
+        // restore point at the stop of each hop; migration 3 once; one version row (1.1.0).
         assertThat(database.count("SELECT count(*) FROM backup WHERE run_id = ?", runId))
             .as("backup catalog rows of the run")
-            .isEqualTo(2);
+            .isEqualTo(3);
         assertThat(versions(platform)).containsExactly("1.1.0");
         assertThat(migrationsApplied(platform, "3")).isEqualTo(1);
         platform.checkout("1.1.0");
+        assertThat(platform.awaitHealthy(platform.allServices(), Duration.ofSeconds(60)))
+            .allSatisfy((s, state) -> assertThat(state).isEqualTo("healthy"));
         assertThat(platform.callChecks()).isEqualTo(platform.expectedStatuses());
-        assertThat(platform.violatedInvariants()).isEmpty();
 
-        // Every acknowledged write is in the platform's database.
+        // Every acknowledged write is in the platform's database, or listed by the rollback and
+        // kept in its failed state.
         Map<Long, String> acknowledged = writer.acknowledged();
-        Map<Long, String> live = itemNames(platform);
+        Map<Long, String> live = itemNames(platform, platform.connect());
+        Set<String> listed =
+            listedKeys(
+                data.resolve("upshift/runs")
+                    .resolve(runId)
+                    .resolve("discarded-keys-1.1.1-fail-health.json"));
+        String failedDb = "app_failed_" + runId.replace("-", "").substring(0, 8);
+        Map<Long, String> failed =
+            listed.isEmpty()
+                ? Map.of()
+                : itemNames(
+                    platform,
+                    java.sql.DriverManager.getConnection(
+                        platform.jdbcUrl().substring(0, platform.jdbcUrl().lastIndexOf('/') + 1)
+                            + failedDb,
+                        platform.env().require("POSTGRES_USER"),
+                        platform.env().require("POSTGRES_PASSWORD")));
         List<Long> lost = new ArrayList<>();
-        acknowledged.forEach(
-            (key, name) -> {
-              if (!name.equals(live.get(key))) {
-                lost.add(key);
-              }
-            });
+        long discarded = 0;
+        for (Map.Entry<Long, String> write : acknowledged.entrySet()) {
+          if (write.getValue().equals(live.get(write.getKey()))) {
+            continue;
+          }
+          if (listed.contains(String.valueOf(write.getKey()))
+              && write.getValue().equals(failed.get(write.getKey()))) {
+            discarded++;
+            continue;
+          }
+          lost.add(write.getKey());
+        }
+        Map<String, Long> deliveries = new TreeMap<>();
+        run.steps().forEach(st -> deliveries.merge(st.jobType(), 1L, Long::sum));
         report.add(
             "run "
                 + runId
@@ -199,12 +270,10 @@ class RemoteModeIT {
                 + run.state()
                 + " at "
                 + run.currentElement()
-                + "; deliveries of "
-                + killedIn
-                + ": "
-                + run.steps().stream().filter(s -> s.jobType().equals(killedIn)).count()
-                + "; version rows 1.1.0: "
-                + versions(platform).size()
+                + "; deliveries "
+                + deliveries
+                + "; version rows: "
+                + versions(platform)
                 + "; migration 3 applied: "
                 + migrationsApplied(platform, "3")
                 + "; backups: "
@@ -213,6 +282,8 @@ class RemoteModeIT {
                 + acknowledged.size()
                 + ", lost "
                 + lost.size()
+                + ", listed and kept "
+                + discarded
                 + ", longest gap "
                 + String.format("%.1f s", writer.longestGapSeconds()));
         report.forEach(line -> System.out.println("REMOTE-MODE | " + line));
@@ -222,13 +293,94 @@ class RemoteModeIT {
     }
   }
 
-  private static Optional<RunView.Step> runningCutoverStep(RunView run) {
-    if (run == null || run.steps() == null) {
-      return Optional.empty();
+  /** Kills Upshift with SIGKILL and starts it again on the same database; says what it did. */
+  private static String kill(UpshiftProcess upshift, String where) throws Exception {
+    long pid = upshift.pid();
+    upshift.kill9();
+    upshift.start();
+    return "kill -9 of pid " + pid + " " + where + " -> restarted, the run goes on by itself";
+  }
+
+  /** Waits until one of {@code jobTypes} is started in the run (its newest delivery). */
+  private static void awaitRunning(UpshiftProcess upshift, String runId, Set<String> jobTypes) {
+    TestRestTemplate viewer = TestUsers.as(upshift.rest(), TestUsers.VIEWER);
+    await()
+        .atMost(Duration.ofMinutes(6))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              RunView run = viewer.getForObject("/api/runs/" + runId, RunView.class);
+              return run != null
+                  && run.steps() != null
+                  && run.steps().stream()
+                      .anyMatch(s -> jobTypes.contains(s.jobType()) && "started".equals(s.state()));
+            });
+  }
+
+  /** The step started and its statement waits for a lock the test holds: it is in the act. */
+  private static void awaitStepWaitingOnLock(
+      UpshiftProcess upshift, Deployment platform, String runId, String jobType) {
+    awaitRunning(upshift, runId, Set.of(jobType));
+    await()
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> lockWaits(platform) > 0);
+  }
+
+  /** An open transaction holding ACCESS SHARE on items: the 1.1.0 ALTER TABLE waits for it. */
+  private static Connection holdItems(Deployment platform) throws SQLException {
+    Connection c = platform.connect();
+    c.setAutoCommit(false);
+    try (Statement s = c.createStatement()) {
+      s.execute("LOCK TABLE items IN ACCESS SHARE MODE");
     }
-    return run.steps().stream()
-        .filter(s -> CUTOVER_STEPS.contains(s.jobType()) && "started".equals(s.state()))
-        .findFirst();
+    return c;
+  }
+
+  /** An open transaction holding ACCESS EXCLUSIVE on {@code table}: pg_dump waits for it. */
+  private static Connection holdExclusively(Deployment platform, String table) throws SQLException {
+    Connection c = platform.connect();
+    c.setAutoCommit(false);
+    try (Statement s = c.createStatement()) {
+      s.execute("LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE");
+    }
+    return c;
+  }
+
+  private static long lockWaits(Deployment platform) throws SQLException {
+    try (Connection c = platform.connect();
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  /** The killed process's statement gets its lock once the test lets go, then finds no client. */
+  private static void awaitNoLockWaits(Deployment platform) {
+    await()
+        .atMost(Duration.ofMinutes(1))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> lockWaits(platform) == 0);
+  }
+
+  private static void execute(Deployment platform, String sql) throws SQLException {
+    try (Connection c = platform.connect();
+        Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Set<String> listedKeys(Path keysFile) throws java.io.IOException {
+    if (!Files.exists(keysFile)) {
+      return Set.of();
+    }
+    Map<String, List<String>> keys =
+        new com.fasterxml.jackson.databind.ObjectMapper().readValue(keysFile.toFile(), Map.class);
+    return Set.copyOf(keys.getOrDefault("items", List.of()));
   }
 
   private static List<String> versions(Deployment platform) throws Exception {
@@ -256,9 +408,10 @@ class RemoteModeIT {
     }
   }
 
-  private static Map<Long, String> itemNames(Deployment platform) throws Exception {
+  private static Map<Long, String> itemNames(Deployment platform, Connection connection)
+      throws Exception {
     Map<Long, String> names = new TreeMap<>();
-    try (Connection c = platform.connect();
+    try (Connection c = connection;
         Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT id, name FROM items")) {
       while (rs.next()) {
