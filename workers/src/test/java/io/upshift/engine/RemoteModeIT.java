@@ -11,6 +11,7 @@ import io.upshift.support.Approvals;
 import io.upshift.support.DemoPlatform;
 import io.upshift.support.Deployment;
 import io.upshift.support.EngineProcess;
+import io.upshift.support.PlatformLocks;
 import io.upshift.support.TestUsers;
 import io.upshift.support.UpshiftDatabase;
 import io.upshift.support.UpshiftProcess;
@@ -125,7 +126,7 @@ class RemoteModeIT {
         TestRestTemplate operator = TestUsers.as(upshift.rest(), TestUsers.OPERATOR);
 
         // Kill 1: during the backup, its pg_dump waiting for a lock the test holds.
-        try (Connection hold = holdExclusively(platform, "kill_hold")) {
+        try (Connection hold = PlatformLocks.holdExclusively(platform, "kill_hold")) {
           ResponseEntity<RunView> started =
               operator.postForEntity(
                   "/api/runs",
@@ -146,7 +147,7 @@ class RemoteModeIT {
           awaitStepWaitingOnLock(upshift, platform, runId, "upshift.backup.database");
           report.add(kill(upshift, "during the backup (BackUpPlatform)"));
         }
-        awaitNoLockWaits(platform);
+        PlatformLocks.awaitNoLockWaits(platform);
 
         // Kill 2: waiting for a person. The task stays in the inbox and its job in the engine.
         operator = TestUsers.as(upshift.rest(), TestUsers.OPERATOR);
@@ -161,12 +162,12 @@ class RemoteModeIT {
         assertThat(same.id()).isEqualTo(approval.id());
 
         // Kill 3: hop 1.1.0's migration, its ALTER TABLE waiting for a lock the test holds.
-        try (Connection hold = holdItems(platform)) {
+        try (Connection hold = PlatformLocks.holdItems(platform)) {
           Approvals.decide(operator, same, "approve", "after a restart");
           awaitStepWaitingOnLock(upshift, platform, runId, "upshift.migration.apply");
           report.add(kill(upshift, "during hop 1.1.0's migration (ApplyMigrations)"));
         }
-        awaitNoLockWaits(platform);
+        PlatformLocks.awaitNoLockWaits(platform);
 
         // Kill 4: while hop 1.1.0's release starts and is waited on.
         awaitRunning(upshift, runId, Set.of("upshift.compose.up"));
@@ -321,49 +322,7 @@ class RemoteModeIT {
   private static void awaitStepWaitingOnLock(
       UpshiftProcess upshift, Deployment platform, String runId, String jobType) {
     awaitRunning(upshift, runId, Set.of(jobType));
-    await()
-        .atMost(Duration.ofMinutes(2))
-        .pollInterval(Duration.ofMillis(200))
-        .until(() -> lockWaits(platform) > 0);
-  }
-
-  /** An open transaction holding ACCESS SHARE on items: the 1.1.0 ALTER TABLE waits for it. */
-  private static Connection holdItems(Deployment platform) throws SQLException {
-    Connection c = platform.connect();
-    c.setAutoCommit(false);
-    try (Statement s = c.createStatement()) {
-      s.execute("LOCK TABLE items IN ACCESS SHARE MODE");
-    }
-    return c;
-  }
-
-  /** An open transaction holding ACCESS EXCLUSIVE on {@code table}: pg_dump waits for it. */
-  private static Connection holdExclusively(Deployment platform, String table) throws SQLException {
-    Connection c = platform.connect();
-    c.setAutoCommit(false);
-    try (Statement s = c.createStatement()) {
-      s.execute("LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE");
-    }
-    return c;
-  }
-
-  private static long lockWaits(Deployment platform) throws SQLException {
-    try (Connection c = platform.connect();
-        Statement s = c.createStatement();
-        ResultSet rs =
-            s.executeQuery(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")) {
-      rs.next();
-      return rs.getLong(1);
-    }
-  }
-
-  /** The killed process's statement gets its lock once the test lets go, then finds no client. */
-  private static void awaitNoLockWaits(Deployment platform) {
-    await()
-        .atMost(Duration.ofMinutes(1))
-        .pollInterval(Duration.ofMillis(200))
-        .until(() -> lockWaits(platform) == 0);
+    PlatformLocks.awaitLockWait(platform);
   }
 
   private static void execute(Deployment platform, String sql) throws SQLException {

@@ -12,6 +12,7 @@ import io.upshift.support.ApiWriter;
 import io.upshift.support.Approvals;
 import io.upshift.support.DemoPlatform;
 import io.upshift.support.Deployment;
+import io.upshift.support.PlatformLocks;
 import io.upshift.support.UpshiftProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -149,12 +150,12 @@ class ResumeAfterKillIT {
     }
     try (ApiWriter writer = writer(platform)) {
       String runId;
-      try (Connection lock = holdExclusively(platform, "kill_hold")) {
+      try (Connection lock = PlatformLocks.holdExclusively(platform, "kill_hold")) {
         runId = start("kbackup");
         awaitStepWaitingOnLock(platform, runId, "upshift.backup.database");
         restartHard();
       }
-      awaitNoLockWaits(platform);
+      PlatformLocks.awaitNoLockWaits(platform);
 
       RunView interrupted = run(runId);
       assertThat(interrupted.state()).isEqualTo("interrupted");
@@ -186,12 +187,12 @@ class ResumeAfterKillIT {
     Deployment platform = up("kmigration");
     try (ApiWriter writer = writer(platform)) {
       String runId = start("kmigration");
-      try (Connection lock = holdItems(platform)) {
+      try (Connection lock = PlatformLocks.holdItems(platform)) {
         approve(runId);
         awaitStepWaitingOnLock(platform, runId, "upshift.migration.apply");
         restartHard();
       }
-      awaitNoLockWaits(platform);
+      PlatformLocks.awaitNoLockWaits(platform);
 
       RunView interrupted = run(runId);
       assertThat(interrupted.state()).isEqualTo("interrupted");
@@ -220,12 +221,12 @@ class ResumeAfterKillIT {
     Deployment platform = up("krollback");
     try (ApiWriter writer = writer(platform)) {
       String runId = start("krollback");
-      try (Connection lock = holdItems(platform)) {
+      try (Connection lock = PlatformLocks.holdItems(platform)) {
         approve(runId);
         awaitStepWaitingOnLock(platform, runId, "upshift.migration.apply");
         restartHard();
       }
-      awaitNoLockWaits(platform);
+      PlatformLocks.awaitNoLockWaits(platform);
       assertThat(run(runId).state()).isEqualTo("interrupted");
 
       RunView rolling = post(OPERATOR, runId, "rollback", "window over", RunView.class);
@@ -404,10 +405,7 @@ class ResumeAfterKillIT {
   /** The step started and its statement waits for a lock the test holds: it is in the act. */
   private static void awaitStepWaitingOnLock(Deployment platform, String runId, String jobType) {
     awaitStep(runId, jobType, s -> true);
-    await()
-        .atMost(Duration.ofMinutes(2))
-        .pollInterval(Duration.ofMillis(200))
-        .until(() -> lockWaits(platform) > 0);
+    PlatformLocks.awaitLockWait(platform);
   }
 
   private static void restartHard() throws Exception {
@@ -421,48 +419,6 @@ class ResumeAfterKillIT {
     return new ApiWriter(
         platform.env().substitute("http://127.0.0.1:${BACKEND_PORT}/api/items"),
         "w-" + platform.project.substring(platform.project.lastIndexOf('-') + 1));
-  }
-
-  /**
-   * An open transaction that holds ACCESS SHARE on items: reads, writes and pg_dump go on, but the
-   * 1.1.0 migration's {@code ALTER TABLE items} waits for it.
-   */
-  private static Connection holdItems(Deployment platform) throws SQLException {
-    Connection c = platform.connect();
-    c.setAutoCommit(false);
-    try (Statement s = c.createStatement()) {
-      s.execute("LOCK TABLE items IN ACCESS SHARE MODE");
-    }
-    return c;
-  }
-
-  /** An open transaction that holds ACCESS EXCLUSIVE on {@code table}: pg_dump waits for it. */
-  private static Connection holdExclusively(Deployment platform, String table) throws SQLException {
-    Connection c = platform.connect();
-    c.setAutoCommit(false);
-    try (Statement s = c.createStatement()) {
-      s.execute("LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE");
-    }
-    return c;
-  }
-
-  private static long lockWaits(Deployment platform) throws SQLException {
-    try (Connection c = platform.connect();
-        Statement s = c.createStatement();
-        ResultSet rs =
-            s.executeQuery(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")) {
-      rs.next();
-      return rs.getLong(1);
-    }
-  }
-
-  /** The killed process's statement gets its lock once the test lets go, then finds no client. */
-  private static void awaitNoLockWaits(Deployment platform) {
-    await()
-        .atMost(Duration.ofMinutes(1))
-        .pollInterval(Duration.ofMillis(200))
-        .until(() -> lockWaits(platform) == 0);
   }
 
   private static Map<String, Long> appliedMigrations(Deployment platform) throws SQLException {
