@@ -4,11 +4,11 @@
 # and prints its APPROVAL-LATENCY lines. Exit code: the benchmark's (1 when the 2 s target is
 # missed or the measurement is invalid).
 #
-#   bench/approval-latency.sh [ROWS]    ROWS seeded into the big platform's database (default 1200000)
+#   bench/approval-latency.sh [ROWS]    ROWS seeded into the big platform's database (default 10000000: its backup must outlast the second run's way to its approval)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-ROWS="${1:-1200000}"
+ROWS="${1:-10000000}"
 for candidate in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*; do
   if [ -n "$candidate" ] && [ -x "$candidate/bin/javac" ] &&
      [ "$("$candidate/bin/java" -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.specification.version/ {print $2}' | cut -d. -f1)" -ge 21 ] 2>/dev/null; then
