@@ -1,5 +1,6 @@
 package io.upshift.migration;
 
+import io.upshift.platform.ComposeYaml;
 import io.upshift.platform.DescriptorException;
 import io.upshift.platform.EnvFile;
 import java.io.IOException;
@@ -9,9 +10,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.error.YAMLException;
 
 /**
  * One service of a release's compose file as compose would run it: its image and its environment,
@@ -46,23 +44,14 @@ public record ComposeServiceSpec(
       EnvFile env,
       Path directory,
       String envFileName) {
-    Map<String, Object> root;
-    try {
-      LoaderOptions options = new LoaderOptions();
-      options.setAllowDuplicateKeys(false);
-      Object loaded = new Yaml(options).load(composeYaml);
-      root = loaded instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
-    } catch (YAMLException e) {
-      throw new DescriptorException(composeFile + " is not valid YAML: " + e.getMessage(), e);
-    }
-    Object services = root.get("services");
-    if (!(services instanceof Map<?, ?> all) || !(all.get(service) instanceof Map<?, ?> raw)) {
+    Map<String, Object> services = ComposeYaml.services(composeYaml, composeFile);
+    if (!(services.get(service) instanceof Map<?, ?> raw)) {
       throw new DescriptorException(
           composeFile
               + " has no service '"
               + service
               + "'"
-              + (services instanceof Map<?, ?> all ? "; services: " + all.keySet() : ""));
+              + (services.isEmpty() ? "" : "; services: " + services.keySet()));
     }
     Map<String, Object> definition = (Map<String, Object>) raw;
     if (!(definition.get("image") instanceof String image) || image.isBlank()) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.upshift.config.EnvMigration;
+import io.upshift.platform.ComposeYaml;
 import io.upshift.platform.DescriptorException;
 import io.upshift.platform.EnvFile;
 import io.upshift.platform.InstalledPlatform;
@@ -351,7 +352,6 @@ public class UpgradePlanner {
   }
 
   /** Image references of the release's compose file, with ${VAR:-default} defaults applied. */
-  @SuppressWarnings("unchecked")
   static List<String> images(
       ReleaseRepository repository, Release release, PlatformDescriptor descriptor, EnvFile env) {
     String compose =
@@ -361,27 +361,15 @@ public class UpgradePlanner {
                 () ->
                     new DescriptorException(
                         release.tag() + " has no compose file " + descriptor.compose().file()));
-    try {
-      // SnakeYAML resolves merge keys (`<<: *app`), as compose does; Jackson's reader does not.
-      Object loaded = new org.yaml.snakeyaml.Yaml().load(compose);
-      Map<String, Object> file = loaded instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
-      Map<String, Object> services = (Map<String, Object>) file.getOrDefault("services", Map.of());
-      Set<String> images = new TreeSet<>();
-      for (Object service : services.values()) {
-        if (service instanceof Map<?, ?> s && s.get("image") instanceof String image) {
-          images.add(env.interpolate(image));
-        }
+    Set<String> images = new TreeSet<>();
+    for (Object service :
+        ComposeYaml.services(compose, descriptor.compose().file() + " at " + release.tag())
+            .values()) {
+      if (service instanceof Map<?, ?> s && s.get("image") instanceof String image) {
+        images.add(env.interpolate(image));
       }
-      return List.copyOf(images);
-    } catch (org.yaml.snakeyaml.error.YAMLException | ClassCastException e) {
-      throw new DescriptorException(
-          descriptor.compose().file()
-              + " at "
-              + release.tag()
-              + " is not valid YAML: "
-              + e.getMessage(),
-          e);
     }
+    return List.copyOf(images);
   }
 
   private static String sha256(byte[] content) {

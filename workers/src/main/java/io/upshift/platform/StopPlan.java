@@ -10,9 +10,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.error.YAMLException;
 
 /**
  * How a hop stops the application services: one group per {@code stopOrder}, groups in ascending
@@ -86,27 +83,15 @@ record StopPlan(List<Group> groups) {
    * compose reads the file: YAML anchors and merge keys ({@code <<: *app}) resolved, {@code ${VAR}}
    * interpolated with the platform's .env.
    */
-  @SuppressWarnings("unchecked")
   static Map<String, Duration> composeGrace(String composeYaml, String composeFile, EnvFile env) {
-    Object loaded;
-    try {
-      LoaderOptions options = new LoaderOptions();
-      options.setAllowDuplicateKeys(false);
-      loaded = new Yaml(options).load(composeYaml);
-    } catch (YAMLException e) {
-      throw new DescriptorException(composeFile + " is not valid YAML: " + e.getMessage(), e);
-    }
     Map<String, Duration> grace = new LinkedHashMap<>();
-    if (loaded instanceof Map<?, ?> root && root.get("services") instanceof Map<?, ?> services) {
-      for (Map.Entry<?, ?> e : services.entrySet()) {
-        if (e.getValue() instanceof Map<?, ?> definition
-            && definition.get("stop_grace_period") != null) {
-          Object raw = ((Map<String, Object>) definition).get("stop_grace_period");
-          String text =
-              raw instanceof String s && env != null ? env.interpolate(s) : raw.toString();
-          String at = composeFile + ": services." + e.getKey() + ".stop_grace_period";
-          grace.put(String.valueOf(e.getKey()), duration(text, at));
-        }
+    for (Map.Entry<String, Object> e : ComposeYaml.services(composeYaml, composeFile).entrySet()) {
+      if (e.getValue() instanceof Map<?, ?> definition
+          && definition.get("stop_grace_period") != null) {
+        Object raw = definition.get("stop_grace_period");
+        String text = raw instanceof String s && env != null ? env.interpolate(s) : raw.toString();
+        String at = composeFile + ": services." + e.getKey() + ".stop_grace_period";
+        grace.put(e.getKey(), duration(text, at));
       }
     }
     return grace;
