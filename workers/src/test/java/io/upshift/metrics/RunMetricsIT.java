@@ -87,7 +87,19 @@ class RunMetricsIT {
         .isEqualTo("failed");
     awaitIncident(startStuckRun());
 
-    scrape = PrometheusScrape.parse(rest.getForObject("/actuator/prometheus", String.class));
+    // A run's state is written by its end listener before that job's completion returns, and the
+    // client counts the completion only then: wait for the last count before taking the scrape.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> {
+              scrape =
+                  PrometheusScrape.parse(rest.getForObject("/actuator/prometheus", String.class));
+              return scrape
+                  .find("camunda_job_invocations_total", "action", "completed", "type", END)
+                  .stream()
+                  .anyMatch(sample -> sample.value() >= 2);
+            });
   }
 
   @AfterAll
