@@ -230,6 +230,17 @@ public class RunJournal implements RunBacklog {
         .single();
   }
 
+  /**
+   * The state of a run this journal knows ({@code active}, {@code interrupted}, {@code completed},
+   * ...), or empty for a run id it never saw (another Upshift instance's run).
+   */
+  public Optional<String> state(String runId) {
+    return jdbc.sql("SELECT state FROM run WHERE id = ?")
+        .param(runId)
+        .query(String.class)
+        .optional();
+  }
+
   Optional<RunView> find(String runId) {
     return jdbc.sql("SELECT * FROM run WHERE id = ?")
         .param(runId)

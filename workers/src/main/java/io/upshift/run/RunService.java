@@ -413,8 +413,9 @@ public class RunService {
                         + " its verification had passed.")
             .orElse(
                 "It was interrupted before the cutover: the platform's services were not"
-                    + " stopped or changed. A restore rehearsal that was running may have left its"
-                    + " scratch database container behind: remove it by hand.");
+                    + " stopped or changed. Upshift removed at its start what a restore"
+                    + " rehearsal that was running left on Docker (labelled io.upshift.rehearsal"
+                    + " with the run id).");
     String message =
         "Abandoned by "
             + who(actor)

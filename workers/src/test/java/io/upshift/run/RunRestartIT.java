@@ -6,13 +6,16 @@ import static io.upshift.support.TestUsers.as;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.github.dockerjava.api.DockerClient;
 import io.upshift.UpshiftApplication;
+import io.upshift.compose.DockerClients;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.web.client.TestRestTemplate;
@@ -26,7 +29,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * A restart of Upshift in embedded mode, for real: the service runs, a run holds a platform and
  * waits at its approval, the service stops (the embedded engine's state goes with it) and starts
  * again on the same H2 file database. The run is then {@code interrupted}, still holds its
- * platform, cannot be cancelled, and is abandoned by an operator, which frees the platform.
+ * platform, cannot be cancelled, and is abandoned by an operator, which frees the platform. Each
+ * start also sweeps the Docker containers a killed step left for runs that no longer need them.
  */
 class RunRestartIT {
 
@@ -71,10 +75,36 @@ class RunRestartIT {
               n -> n == 1);
     }
 
+    // What a kill -9 in the middle of a step leaves on Docker, labelled with the run id, and a
+    // container of a run this Upshift never saw (another Upshift on the same daemon).
+    String otherRun = UUID.randomUUID().toString();
+    String scratch, migration, foreign, network;
+    try (DockerClient docker = DockerClients.local()) {
+      scratch = leftover(docker, "io.upshift.rehearsal", runId);
+      migration = leftover(docker, "io.upshift.migration", runId);
+      foreign = leftover(docker, "io.upshift.rehearsal", otherRun);
+      network =
+          docker
+              .createNetworkCmd()
+              .withName("upshift-rehearsal-" + runId)
+              .withLabels(Map.of("io.upshift.rehearsal", runId))
+              .exec()
+              .getId();
+    }
+
     try (ConfigurableApplicationContext second = start(properties)) {
       TestRestTemplate rest = rest(second);
       Map<?, ?> run = as(rest, VIEWER).getForObject("/api/runs/" + runId, Map.class);
       assertThat(run.get("state")).isEqualTo("interrupted");
+      try (DockerClient docker = DockerClients.local()) {
+        // The interrupted run rehearses again if resumed: its scratch server and network go. Its
+        // migration container may still be migrating the live database: it stays while the run
+        // is interrupted. The other Upshift's container is not ours to touch.
+        assertThat(exists(docker, scratch)).as("scratch server of the interrupted run").isFalse();
+        assertThat(docker.listNetworksCmd().withIdFilter(network).exec()).isEmpty();
+        assertThat(exists(docker, migration)).as("migration container, run interrupted").isTrue();
+        assertThat(exists(docker, foreign)).as("another Upshift's container").isTrue();
+      }
       assertThat(run.get("endedAt")).isNotNull();
       assertThat(run.get("outcomeMessage").toString())
           .startsWith("Interrupted: Upshift restarted at ")
@@ -157,13 +187,44 @@ class RunRestartIT {
                   Map.class);
       assertThat(cleanup.getStatusCode()).isEqualTo(HttpStatus.OK);
     }
+
+    // Once the run has ended (abandoned), the next start removes its migration container too.
+    try (ConfigurableApplicationContext third = start(properties);
+        DockerClient docker = DockerClients.local()) {
+      assertThat(exists(docker, migration)).as("migration container, run abandoned").isFalse();
+      assertThat(exists(docker, foreign)).as("another Upshift's container").isTrue();
+      docker.removeContainerCmd(foreign).withForce(true).exec();
+    }
+  }
+
+  /** A created (never started) container with the label a step gives what it starts for a run. */
+  private static String leftover(DockerClient docker, String label, String runId) {
+    return docker
+        .createContainerCmd("localhost:5000/upshift-demo/base:bookworm")
+        .withCmd("true")
+        .withLabels(Map.of(label, runId))
+        .exec()
+        .getId();
+  }
+
+  private static boolean exists(DockerClient docker, String containerId) {
+    return !docker
+        .listContainersCmd()
+        .withShowAll(true)
+        .withIdFilter(List.of(containerId))
+        .exec()
+        .isEmpty();
   }
 
   private static ConfigurableApplicationContext start(Map<String, Object> properties) {
     return new SpringApplicationBuilder(
             UpshiftApplication.class, RunControlIT.ApprovalDemoHoldsAPlatform.class)
-        .properties(properties)
-        .run();
+        // As arguments: default properties (.properties) lose to application.yaml, and the run
+        // would land in the shared default data directory.
+        .run(
+            properties.entrySet().stream()
+                .map(e -> "--" + e.getKey() + "=" + e.getValue())
+                .toArray(String[]::new));
   }
 
   private static TestRestTemplate rest(ConfigurableApplicationContext context) {
