@@ -56,7 +56,10 @@ public final class DemoPlatform {
     return repository;
   }
 
-  /** Containers and volumes of test projects left by a JVM that is gone (Ryuk is disabled here). */
+  /**
+   * Containers, volumes and networks of test projects left by a JVM that is gone (Ryuk is disabled
+   * here).
+   */
   public static void removeLeftovers() {
     DockerClient docker = DockerClients.local();
     for (Container c : docker.listContainersCmd().withShowAll(true).exec()) {
@@ -69,6 +72,11 @@ public final class DemoPlatform {
     docker.listVolumesCmd().exec().getVolumes().stream()
         .filter(v -> orphaned(v.getName()))
         .forEach(v -> docker.removeVolumeCmd(v.getName()).exec());
+    // Networks too: each holds one of Docker's ~30 default address pools, and once they are used
+    // up no compose project (and no rehearsal) can create a network on this machine.
+    docker.listNetworksCmd().exec().stream()
+        .filter(n -> orphaned(n.getName()))
+        .forEach(n -> docker.removeNetworkCmd(n.getId()).exec());
   }
 
   static void run(List<String> command, int minutes) {
