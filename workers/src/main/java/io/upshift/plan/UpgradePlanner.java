@@ -295,7 +295,11 @@ public class UpgradePlanner {
           .forEach(
               e ->
                   migrations.add(
-                      new UpgradePlan.PlannedMigration(e.getKey(), sha256(e.getValue()))));
+                      new UpgradePlan.PlannedMigration(
+                          e.getKey(),
+                          sha256(e.getValue()),
+                          UpgradePlan.PlannedMigration.phaseOf(
+                              e.getKey(), descriptor.database().migrations()))));
     }
     List<String> newVariables =
         descriptor.config() == null || descriptor.config().newRequired() == null
