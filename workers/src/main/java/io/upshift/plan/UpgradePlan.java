@@ -72,19 +72,25 @@ public record UpgradePlan(
     public static final String DOWNTIME = "downtime";
     public static final String POST_DEPLOYMENT = "post-deployment";
 
+    /** The Flyway version of a script {@code V<version>__<description>.sql}, or null. */
+    static org.flywaydb.core.api.MigrationVersion version(String script) {
+      java.util.regex.Matcher v =
+          java.util.regex.Pattern.compile("(?:^|/)V([0-9]+(?:[._][0-9]+)*)__[^/]*$")
+              .matcher(script);
+      return v.find()
+          ? org.flywaydb.core.api.MigrationVersion.fromVersion(v.group(1).replace('_', '.'))
+          : null;
+    }
+
     /** The phase of a Flyway script ({@code V<version>__<description>.sql}) under these bounds. */
     static String phaseOf(String script, PlatformDescriptor.Migrations m) {
       if (m == null || !m.isFlyway() || !m.splitsAroundDowntime()) {
         return DOWNTIME;
       }
-      java.util.regex.Matcher v =
-          java.util.regex.Pattern.compile("(?:^|/)V([0-9]+(?:[._][0-9]+)*)__[^/]*$")
-              .matcher(script);
-      if (!v.find()) {
+      org.flywaydb.core.api.MigrationVersion version = version(script);
+      if (version == null) {
         return DOWNTIME; // repeatable or not a migration: runs with the last phase Flyway runs
       }
-      org.flywaydb.core.api.MigrationVersion version =
-          org.flywaydb.core.api.MigrationVersion.fromVersion(v.group(1).replace('_', '.'));
       if (m.preDeploymentUpTo() != null
           && version.compareTo(
                   org.flywaydb.core.api.MigrationVersion.fromVersion(m.preDeploymentUpTo().strip()))

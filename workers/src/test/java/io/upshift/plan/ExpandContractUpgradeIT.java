@@ -66,6 +66,9 @@ class ExpandContractUpgradeIT {
   /** Names of the tasks decided after the approval, in order. */
   final List<String> laterTasks = new ArrayList<>();
 
+  /** What the approver was shown, of the last run started. */
+  com.fasterxml.jackson.databind.JsonNode evidence;
+
   @BeforeEach
   void signIn() {
     rest = TestUsers.as(rest, TestUsers.OPERATOR);
@@ -160,6 +163,27 @@ class ExpandContractUpgradeIT {
       v2.close();
     }
     assertThat(run.state()).as(run.outcomeMessage()).isEqualTo("completed");
+    // The approver saw when each migration runs, and the rehearsal timed the phases apart.
+    List<String> phases = new ArrayList<>();
+    evidence
+        .at("/plan/hops/0/migrations")
+        .forEach(m -> phases.add(m.get("script").asText() + " " + m.get("phase").asText()));
+    assertThat(phases)
+        .containsExactlyInAnyOrder(
+            "migrations/V5.1__catch_up_status.sql downtime",
+            "migrations/V5__item_status.sql pre-deployment",
+            "migrations/V6__drop_processed_at.sql post-deployment");
+    assertThat(evidence.at("/rehearsal/preDeploymentSeconds").asDouble()).isPositive();
+    assertThat(evidence.at("/rehearsal/postDeploymentSeconds").asDouble()).isPositive();
+    assertThat(
+            evidence.at("/rehearsal/databases/0/migrations/0/phases/downtime/applied").toString())
+        .isEqualTo("[\"5.1 catch up status\"]");
+    System.out.printf(
+        "EXPAND-CONTRACT | rehearsal: pre %.3f s, downtime %.3f s, post %.3f s, estimate %d s%n",
+        evidence.at("/rehearsal/preDeploymentSeconds").asDouble(),
+        evidence.at("/rehearsal/migrationSeconds").asDouble(),
+        evidence.at("/rehearsal/postDeploymentSeconds").asDouble(),
+        evidence.at("/rehearsal/estimatedDowntimeSeconds").asLong());
     assertThat(run.steps())
         .extracting(RunView.Step::jobType)
         .containsSubsequence(
@@ -374,6 +398,7 @@ class ExpandContractUpgradeIT {
     assertThat(response.getStatusCode()).isEqualTo(HttpStatus.CREATED);
     String id = response.getBody().id();
     ApprovalTask approval = Approvals.awaitTask(rest, id);
+    evidence = approval.evidence();
     started.run(id);
     Approvals.decide(rest, approval, "approve", "window now");
     Set<Long> decided = new HashSet<>(Set.of(approval.id()));
