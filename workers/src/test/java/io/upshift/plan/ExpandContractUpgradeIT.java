@@ -43,9 +43,10 @@ import org.springframework.test.context.DynamicPropertySource;
  * with the platform's API written to the whole time: V5 (expand) is applied while 1.2.0 still
  * serves, V5.1 (catch-up) inside the downtime, V6 (contract) after 2.0.0 is started and verified;
  * no acknowledged write is lost and every item 1.2.0's worker processed after V5 ends up with
- * status processed. A contract migration that fails on the live database (a view a person created
- * depends on the dropped column) does not roll back: it asks a person, retry runs it again, and
- * "leave pending" completes the run with a warning naming V6.
+ * status processed. An expand migration that fails on the live database (its column is there
+ * already) ends the run before the stop with nothing undone. A contract migration that fails on the
+ * live database (a view a person created depends on the dropped column) does not roll back: it asks
+ * a person, retry runs it again, and "leave pending" completes the run with a warning naming V6.
  */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
@@ -271,9 +272,37 @@ class ExpandContractUpgradeIT {
     assertThat(laterTasks).containsExactly("Sign off upgrade");
   }
 
+  /**
+   * On one platform, one after the other: an expand migration that fails on the live database ends
+   * the run before the stop with nothing undone; then a contract migration that fails asks a person
+   * instead of rolling back.
+   */
   @Test
-  void aFailedContractAsksAPersonInsteadOfRollingBack() throws Exception {
+  void aFailedExpandStopsNothingAndAFailedContractAsksAPersonInsteadOfRollingBack()
+      throws Exception {
     Deployment platform = deployments.get("contract");
+    // The live schema drifted after the rehearsal: V5 cannot add a column that is there already.
+    RunView expand =
+        upgrade(
+            "contract",
+            "2.0.0",
+            Map.of(),
+            id -> execute(platform, "ALTER TABLE items ADD COLUMN status text"));
+    assertThat(expand.state()).as(expand.outcomeMessage()).isEqualTo("failed");
+    assertThat(expand.currentElement()).isEqualTo("FailedNothingChanged");
+    assertThat(expand.outcomeMessage())
+        .contains("PreDeploymentMigrations")
+        .contains("Pre-deployment migration of 2.0.0 failed while 1.2.0 still serves")
+        .contains("V5__item_status.sql")
+        .contains("no pre-deployment migration stayed applied")
+        .contains("nothing was stopped");
+    assertThat(expand.steps())
+        .extracting(RunView.Step::jobType)
+        .doesNotContain("upshift.compose.stop", "upshift.rollback.plan");
+    assertThat(installedOn(platform)).doesNotContainKey("5");
+    assertThat(laterTasks).isEmpty();
+    execute(platform, "ALTER TABLE items DROP COLUMN status");
+
     // Created on the live database after the rehearsal (while the run waits for approval), a report
     // view depends on the column V6 drops: V6 passed on the copy and fails on the live database.
     List<String> decisions = new ArrayList<>(List.of("retry", "leave-pending"));
