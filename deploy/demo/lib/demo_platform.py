@@ -279,7 +279,16 @@ def cmd_lint(releases_dir, backend_tsv=None):
         req = d["database"]["requiredSchemaVersion"]
         if req != top:
             p(f"requiredSchemaVersion {req} != highest migration {top}")
-        if images and images.get(tag) != req:
+        post = d["database"]["migrations"].get("postDeploymentFrom")
+        if post is not None:
+            # Expand/contract: the release starts on the schema the downtime leaves, the highest
+            # version below postDeploymentFrom; requiredSchemaVersion holds after the post phase.
+            before_post = [v for v in versions if version_key(v) < version_key(str(post))]
+            started_on = max(before_post, key=version_key) if before_post else None
+            if images and images.get(tag) != started_on:
+                p(f"backend image for {tag} requires schema {images.get(tag)}, but it starts on"
+                  f" {started_on} (the highest migration below postDeploymentFrom {post})")
+        elif images and images.get(tag) != req:
             p(f"backend image for {tag} requires schema {images.get(tag)}, descriptor says {req}")
         for f in files:
             content = f.read_bytes()

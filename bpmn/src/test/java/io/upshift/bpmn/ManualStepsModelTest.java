@@ -80,6 +80,7 @@ class ManualStepsModelTest {
     for (String type :
         List.of(
             "upshift.compose.pull",
+            "upshift.migration.pre-deploy",
             "upshift.compose.stop",
             "upshift.backup.final",
             "upshift.git.checkout",
@@ -121,6 +122,7 @@ class ManualStepsModelTest {
     for (String type :
         List.of(
             "upshift.compose.pull",
+            "upshift.migration.pre-deploy",
             "upshift.compose.stop",
             "upshift.backup.final",
             "upshift.git.checkout",
@@ -143,6 +145,7 @@ class ManualStepsModelTest {
     for (String type :
         List.of(
             "upshift.compose.pull",
+            "upshift.migration.pre-deploy",
             "upshift.compose.stop",
             "upshift.backup.final",
             "upshift.git.checkout",

@@ -49,7 +49,7 @@ public class ApprovalService {
 
   /**
    * Variables set when a guided-failure decision task is decided (its evidence lists {@code
-   * choices}): the choice (retry, abort, rollback, skip), who took it and why.
+   * choices}): the choice (retry, abort, rollback, skip, leave-pending), who took it and why.
    */
   static final String FAILURE_DECISION = "failureDecision";
 

@@ -21,7 +21,12 @@ public enum ApprovalState {
   /** Guided failure after the point of no return: a person chose the rollback. */
   ROLLBACK,
   /** Guided failure of a step the model marks optional: a person chose to go on without it. */
-  SKIP;
+  SKIP,
+  /**
+   * A post-deployment (contract) migration failed after the new release was verified: a person
+   * chose to leave the remaining versions pending; the run completes with a warning naming them.
+   */
+  LEAVE_PENDING;
 
   /** The choices a guided-failure decision task may offer (its evidence lists the allowed ones). */
   static Optional<ApprovalState> choice(String value) {
@@ -29,11 +34,15 @@ public enum ApprovalState {
   }
 
   boolean isChoice() {
-    return this == RETRY || this == ABORT || this == ROLLBACK || this == SKIP;
+    return this == RETRY
+        || this == ABORT
+        || this == ROLLBACK
+        || this == SKIP
+        || this == LEAVE_PENDING;
   }
 
   public String wire() {
-    return name().toLowerCase(Locale.ROOT);
+    return name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
   static Optional<ApprovalState> fromWire(String value) {

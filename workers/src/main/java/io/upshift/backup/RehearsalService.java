@@ -67,6 +67,9 @@ public class RehearsalService {
   /**
    * @param counts per table: rows in the live database now, rows restored from the backup
    * @param migrations per hop: versions applied and seconds taken
+   * @param migrationSeconds the migrations of the downtime (the estimate counts only these)
+   * @param preDeploymentSeconds the pre-deployment (expand) migrations, run before the stop
+   * @param postDeploymentSeconds the post-deployment (contract) migrations, run after the start
    */
   public record Rehearsal(
       Map<String, long[]> counts,
@@ -74,7 +77,9 @@ public class RehearsalService {
       double migrationSeconds,
       long estimatedDowntimeSeconds,
       long rowsWrittenSinceBackup,
-      List<Map<String, Object>> databases) {}
+      List<Map<String, Object>> databases,
+      double preDeploymentSeconds,
+      double postDeploymentSeconds) {}
 
   /** The copy did not restore faithfully or a migration failed on it; nothing was touched. */
   public static class RehearsalFailedException extends RuntimeException {
@@ -203,6 +208,8 @@ public class RehearsalService {
 
         List<String> applied = new ArrayList<>();
         double seconds = 0;
+        double preSeconds = 0;
+        double postSeconds = 0;
         try (ReleaseRepository repository =
             ReleaseRepository.open(
                 platform,
@@ -222,7 +229,7 @@ public class RehearsalService {
                 continue;
               }
               List<String> pending = new ArrayList<>();
-              DatabaseMigrator.Outcome outcome =
+              DatabaseMigrator.Phased phased =
                   rehearseMigration(
                       docker,
                       repository,
@@ -234,7 +241,12 @@ public class RehearsalService {
                       runId,
                       hop,
                       pending);
+              // The cutover's order: expand before the stop, the rest of the downtime, contract
+              // after the start; only the downtime's share counts towards the estimate.
+              DatabaseMigrator.Outcome outcome = phased.combined();
               seconds += outcome.millis() / 1000.0;
+              preSeconds += phased.pre().millis() / 1000.0;
+              postSeconds += phased.post().millis() / 1000.0;
               String line =
                   outcome.tool().equals("flyway")
                       ? (outcome.applied().isEmpty()
@@ -258,6 +270,7 @@ public class RehearsalService {
               step.remove("database");
               step.put("hop", hop.to());
               step.put("pending", pending);
+              step.put("phases", phased.asMap());
               hops.add(step);
             }
           }
@@ -273,7 +286,8 @@ public class RehearsalService {
             counts.size(),
             seconds,
             estimate);
-        return new Rehearsal(counts, applied, seconds, estimate, written, evidence);
+        return new Rehearsal(
+            counts, applied, seconds, estimate, written, evidence, preSeconds, postSeconds);
       } finally {
         servers.values().forEach(ScratchServer::close);
         ScratchServer.removeAll(docker, runId, List.of(SCRATCH_LABEL));
@@ -327,7 +341,7 @@ public class RehearsalService {
     return db.publishedOnHost() ? 5432 : db.resolvePort(installed.env());
   }
 
-  private DatabaseMigrator.Outcome rehearseMigration(
+  private DatabaseMigrator.Phased rehearseMigration(
       DockerClient docker,
       ReleaseRepository repository,
       Release release,
@@ -384,7 +398,7 @@ public class RehearsalService {
               Map.of(SCRATCH_LABEL, runId));
       // What the hop has to apply, for the evidence: Flyway's pending list or the statusCommand.
       pending.addAll(DatabaseMigrator.pending(docker, scratchTarget));
-      return DatabaseMigrator.migrate(docker, scratchTarget);
+      return DatabaseMigrator.migrateInPhases(docker, scratchTarget);
     } catch (DatabaseMigrator.MigrationFailedException | CommandMigrator.TimeoutException e) {
       throw new RehearsalFailedException(
           "Rehearsal of "

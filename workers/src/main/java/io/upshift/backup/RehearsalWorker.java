@@ -65,6 +65,8 @@ public class RehearsalWorker {
             out.put("rowsWrittenSinceBackup", r.rowsWrittenSinceBackup());
             out.put("migrations", r.migrations());
             out.put("migrationSeconds", r.migrationSeconds());
+            out.put("preDeploymentSeconds", r.preDeploymentSeconds());
+            out.put("postDeploymentSeconds", r.postDeploymentSeconds());
             out.put("estimatedDowntimeSeconds", r.estimatedDowntimeSeconds());
             out.put("databases", r.databases());
             return Map.<String, Object>of("rehearsal", out);

@@ -475,7 +475,7 @@ public final class UpshiftCli {
                 () ->
                     CliException.usage(
                         "'approvals decide' needs --choice C: one of the choices the task offers"
-                            + " (retry, abort, rollback, skip; 'approvals show "
+                            + " (retry, abort, rollback, skip, leave-pending; 'approvals show "
                             + id
                             + "' lists them)"));
     Optional<String> comment = line.value("--comment").map(String::strip);
@@ -567,7 +567,8 @@ public final class UpshiftCli {
           %s
               decide a failed step (guided failure): --choice one of the choices the task
               offers ('approvals show' lists them): retry (after fixing the cause), abort
-              (before the point of no return), rollback (after it), skip (optional steps)
+              (before the point of no return), rollback (after it), skip (optional steps),
+              leave-pending (a failed post-deployment migration: complete with a warning)
 
         Durations: 90s, 5m, 1h30m, 500ms or ISO-8601 (PT90S). --json prints the server's JSON.
 

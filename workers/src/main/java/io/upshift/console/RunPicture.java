@@ -47,7 +47,7 @@ public record RunPicture(
             case APPROVED -> "done";
             case REJECTED, EXPIRED -> "failed";
             case CANCELLED -> null;
-            case RETRY, ABORT, ROLLBACK, SKIP -> "done";
+            case RETRY, ABORT, ROLLBACK, SKIP, LEAVE_PENDING -> "done";
           };
       if (marker != null) {
         markers.put(task.elementId(), marker);

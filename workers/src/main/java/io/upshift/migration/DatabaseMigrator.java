@@ -99,22 +99,152 @@ public final class DatabaseMigrator {
   /** A database's migration failed or left it short of its required schema version. */
   public static class MigrationFailedException extends RuntimeException {
     private final transient Outcome outcome;
+    private final List<String> appliedBefore;
 
     MigrationFailedException(String message, Outcome outcome, Throwable cause) {
+      this(message, outcome, cause, List.of());
+    }
+
+    MigrationFailedException(
+        String message, Outcome outcome, Throwable cause, List<String> appliedBefore) {
       super(message, cause);
       this.outcome = outcome;
+      this.appliedBefore = List.copyOf(appliedBefore);
     }
 
     /** What the command did before failing (null for Flyway). */
     public Outcome outcome() {
       return outcome;
     }
+
+    /** Flyway: the versions this call applied before the failing one; they stay applied. */
+    public List<String> appliedBefore() {
+      return appliedBefore;
+    }
+  }
+
+  /**
+   * When a call migrates, relative to the release's downtime (expand/contract; {@code
+   * preDeploymentUpTo} and {@code postDeploymentFrom} of a Flyway database).
+   */
+  public enum Phase {
+    /** Every pending migration, as without a split (the rehearsal of a release without one). */
+    ALL,
+    /** Before the stop, the old release serving: pending versions up to preDeploymentUpTo. */
+    PRE_DEPLOYMENT,
+    /** In the downtime: every pending version below postDeploymentFrom (all without it). */
+    DOWNTIME,
+    /** After the new release is started and verified: the rest (from postDeploymentFrom). */
+    POST_DEPLOYMENT;
+
+    /**
+     * The versions this phase applies for the database's migrations, or empty when the phase has
+     * nothing to do for it (no Flyway split declared for a pre or post phase).
+     */
+    public java.util.Optional<FlywayMigrator.Range> range(PlatformDescriptor.Migrations m) {
+      boolean flyway = m == null || m.isFlyway() || m.tool() == null;
+      String pre = flyway && m != null ? m.preDeploymentUpTo() : null;
+      String post = flyway && m != null ? m.postDeploymentFrom() : null;
+      return switch (this) {
+        case ALL -> java.util.Optional.of(FlywayMigrator.Range.EVERYTHING);
+        case PRE_DEPLOYMENT ->
+            pre == null
+                ? java.util.Optional.empty()
+                : java.util.Optional.of(new FlywayMigrator.Range(pre.strip(), null));
+        case DOWNTIME ->
+            java.util.Optional.of(
+                new FlywayMigrator.Range(null, post == null ? null : post.strip()));
+        case POST_DEPLOYMENT ->
+            post == null
+                ? java.util.Optional.empty()
+                : java.util.Optional.of(FlywayMigrator.Range.EVERYTHING);
+      };
+    }
+
+    /**
+     * Whether {@code requiredSchemaVersion} is checked after this phase: after the last phase that
+     * runs (post when the database declares one, else the downtime phase; always for ALL).
+     */
+    public boolean enforcesRequiredVersion(PlatformDescriptor.Migrations m) {
+      boolean flyway = m == null || m.isFlyway() || m.tool() == null;
+      boolean hasPost = flyway && m != null && m.postDeploymentFrom() != null;
+      return switch (this) {
+        case ALL -> true;
+        case PRE_DEPLOYMENT -> false;
+        case DOWNTIME -> !hasPost;
+        case POST_DEPLOYMENT -> hasPost;
+      };
+    }
   }
 
   public static Outcome migrate(DockerClient docker, Target target) throws InterruptedException {
+    return migrate(docker, target, Phase.ALL);
+  }
+
+  /**
+   * One database migrated phase by phase as the cutover does it: pre-deployment, downtime,
+   * post-deployment (a phase the database declares nothing for is an empty outcome).
+   */
+  public record Phased(Outcome pre, Outcome downtime, Outcome post) {
+
+    /** Every version applied, in order; the last schema version; the downtime's time only. */
+    public Outcome combined() {
+      List<String> applied = new ArrayList<>(pre.applied());
+      applied.addAll(downtime.applied());
+      applied.addAll(post.applied());
+      String schema =
+          post.schemaVersion() != null
+              ? post.schemaVersion()
+              : downtime.schemaVersion() != null ? downtime.schemaVersion() : pre.schemaVersion();
+      return new Outcome(
+          downtime.database(),
+          downtime.tool(),
+          applied,
+          schema,
+          downtime.millis(),
+          downtime.exitCode(),
+          downtime.outputTail());
+    }
+
+    /** Per phase: versions applied and milliseconds, for the evidence. */
+    public Map<String, Object> asMap() {
+      Map<String, Object> map = new LinkedHashMap<>();
+      map.put("preDeployment", Map.of("applied", pre.applied(), "millis", pre.millis()));
+      map.put("downtime", Map.of("applied", downtime.applied(), "millis", downtime.millis()));
+      map.put("postDeployment", Map.of("applied", post.applied(), "millis", post.millis()));
+      return map;
+    }
+  }
+
+  /** Migrates in the cutover's order and times each phase on its own (the rehearsal). */
+  public static Phased migrateInPhases(DockerClient docker, Target target)
+      throws InterruptedException {
+    Outcome pre = migrate(docker, target, Phase.PRE_DEPLOYMENT);
+    Outcome downtime = migrate(docker, target, Phase.DOWNTIME);
+    Outcome post = migrate(docker, target, Phase.POST_DEPLOYMENT);
+    return new Phased(pre, downtime, post);
+  }
+
+  /**
+   * Migrates one database in one phase. A pre or post phase the database declares nothing for does
+   * nothing (no connection): its outcome has no versions applied and no schema version.
+   */
+  public static Outcome migrate(DockerClient docker, Target target, Phase phase)
+      throws InterruptedException {
     PlatformDescriptor.Database db = target.database();
     PlatformDescriptor.Migrations m = db.migrations();
     String field = "databases[" + db.id() + "].migrations";
+    java.util.Optional<FlywayMigrator.Range> range = phase.range(m);
+    if (range.isEmpty()) {
+      return new Outcome(
+          db.id(),
+          m == null || m.tool() == null ? "flyway" : m.tool(),
+          List.of(),
+          null,
+          0,
+          null,
+          null);
+    }
     Outcome outcome;
     if (m == null || m.isFlyway() || m.tool() == null) {
       try {
@@ -125,7 +255,8 @@ public final class DatabaseMigrator {
                     target.user(),
                     target.password(),
                     target.flywayFolder(),
-                    m == null ? null : m.historyTable()));
+                    m == null ? null : m.historyTable()),
+                range.get());
         outcome =
             new Outcome(
                 db.id(),
@@ -137,7 +268,7 @@ public final class DatabaseMigrator {
                 null);
       } catch (FlywayMigrator.MigrationFailedException e) {
         throw new MigrationFailedException(
-            "databases[" + db.id() + "]: " + e.getMessage(), null, e);
+            "databases[" + db.id() + "]: " + e.getMessage(), null, e, e.appliedBefore());
       }
     } else if (m.isCommand()) {
       outcome = runCommand(docker, target, m, field, m.command(), "migrate");
@@ -172,7 +303,9 @@ public final class DatabaseMigrator {
           null);
     }
     String required = db.requiredSchemaVersion();
-    if (required != null && !satisfies(outcome.schemaVersion(), required)) {
+    if (required != null
+        && phase.enforcesRequiredVersion(m)
+        && !satisfies(outcome.schemaVersion(), required)) {
       throw new MigrationFailedException(
           "databases["
               + db.id()

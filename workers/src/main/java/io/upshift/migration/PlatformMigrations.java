@@ -5,6 +5,9 @@ import io.upshift.compose.DockerClients;
 import io.upshift.platform.DatabaseEndpoints;
 import io.upshift.platform.InstalledPlatform;
 import io.upshift.platform.PlatformDescriptor;
+import io.upshift.platform.Release;
+import io.upshift.platform.ReleaseRepository;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,16 +24,106 @@ import org.springframework.stereotype.Service;
 @Service
 public class PlatformMigrations {
 
-  /** Every database of the installed release, or only those named (a stage's {@code migrate}). */
+  /**
+   * The downtime's migrations of every database of the installed release, or only those named (a
+   * stage's {@code migrate}): all pending ones, or those below {@code postDeploymentFrom}.
+   */
   public List<DatabaseMigrator.Outcome> migrate(
       InstalledPlatform installed, String runId, List<String> only) throws InterruptedException {
+    return migrate(installed, runId, only, DatabaseMigrator.Phase.DOWNTIME);
+  }
+
+  /** One phase of the installed (checked-out) release's migrations, database by database. */
+  public List<DatabaseMigrator.Outcome> migrate(
+      InstalledPlatform installed, String runId, List<String> only, DatabaseMigrator.Phase phase)
+      throws InterruptedException {
     List<DatabaseMigrator.Outcome> outcomes = new ArrayList<>();
     try (DockerClient docker = DockerClients.local()) {
       for (PlatformDescriptor.Database db : databases(installed, only)) {
-        outcomes.add(DatabaseMigrator.migrate(docker, target(installed, db, runId, docker)));
+        if (phase.range(db.migrations()).isEmpty()) {
+          continue; // nothing declared for this phase: no connection, no container
+        }
+        outcomes.add(DatabaseMigrator.migrate(docker, target(installed, db, runId, docker), phase));
       }
     } catch (java.io.IOException e) {
       throw new IllegalStateException("Docker client: " + e.getMessage(), e);
+    }
+    return outcomes;
+  }
+
+  /**
+   * The versions still pending on each database that declares {@code phase} (Flyway's pending
+   * list), as {@code "<database>: <version> <description>"}; for a warning after a failure.
+   */
+  public List<String> pending(
+      InstalledPlatform installed, String runId, DatabaseMigrator.Phase phase)
+      throws InterruptedException {
+    List<String> pending = new ArrayList<>();
+    try (DockerClient docker = DockerClients.local()) {
+      for (PlatformDescriptor.Database db : installed.descriptor().databases()) {
+        if (phase.range(db.migrations()).isEmpty()) {
+          continue;
+        }
+        for (String version :
+            DatabaseMigrator.pending(docker, target(installed, db, runId, docker))) {
+          pending.add(db.id() + ": " + version);
+        }
+      }
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("Docker client: " + e.getMessage(), e);
+    }
+    return pending;
+  }
+
+  /**
+   * The target release's pre-deployment (expand) migrations, before the stop: for each Flyway
+   * database of {@code release} declaring {@code preDeploymentUpTo} that the installed (old)
+   * release already has, its migrations folder is read at the release's tag into a temporary folder
+   * and the pending versions up to {@code preDeploymentUpTo} are applied to the live database.
+   * Empty, without a connection, when the release declares none.
+   *
+   * @throws DatabaseMigrator.MigrationFailedException naming the database, the failed script and
+   *     (its {@code appliedBefore}) the expand migrations that stayed applied
+   */
+  public List<DatabaseMigrator.Outcome> preDeploy(
+      InstalledPlatform installed, ReleaseRepository repository, Release release, String runId)
+      throws InterruptedException, java.io.IOException {
+    PlatformDescriptor target = repository.descriptor(release);
+    List<DatabaseMigrator.Outcome> outcomes = new ArrayList<>();
+    List<PlatformDescriptor.Database> declaring =
+        target.databases().stream()
+            .filter(d -> DatabaseMigrator.Phase.PRE_DEPLOYMENT.range(d.migrations()).isPresent())
+            .filter(d -> installed.descriptor().database(d.id()).isPresent())
+            .toList();
+    if (declaring.isEmpty()) {
+      return outcomes;
+    }
+    try (DockerClient docker = DockerClients.local()) {
+      for (PlatformDescriptor.Database db : declaring) {
+        PlatformDescriptor.Database live = installed.descriptor().database(db.id()).orElseThrow();
+        DatabaseEndpoints.Endpoint endpoint = DatabaseEndpoints.resolve(installed, live, docker);
+        Path folder = Files.createTempDirectory("upshift-pre-deployment-");
+        try {
+          repository.extract(release, db.migrations().location(), folder);
+          outcomes.add(
+              DatabaseMigrator.migrate(
+                  docker,
+                  new DatabaseMigrator.Target(
+                      db,
+                      endpoint.jdbcUrl(),
+                      endpoint.user(),
+                      endpoint.password(),
+                      folder,
+                      null,
+                      null,
+                      null,
+                      containerName("upshift-premigrate", runId, db.id()),
+                      Map.of(CommandMigrator.LABEL, runId)),
+                  DatabaseMigrator.Phase.PRE_DEPLOYMENT));
+        } finally {
+          io.upshift.storage.FileTrees.deleteRecursively(folder);
+        }
+      }
     }
     return outcomes;
   }

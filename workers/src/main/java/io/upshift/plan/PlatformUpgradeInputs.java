@@ -67,7 +67,12 @@ class PlatformUpgradeInputs implements RunbookInputValidator {
       errors.add(new FieldError("allowSteppingStones", "must be true or false"));
     }
     for (String name :
-        List.of("approvalTimeout", "reminderAfter", "signOffWindow", "failureDecisionTimeout")) {
+        List.of(
+            "approvalTimeout",
+            "reminderAfter",
+            "signOffWindow",
+            "failureDecisionTimeout",
+            "postDeploymentDecisionTimeout")) {
       Object value = variables.get(name);
       if (value != null && !validDuration(value)) {
         errors.add(

@@ -2,6 +2,7 @@ package io.upshift.plan;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.upshift.platform.PlatformDescriptor;
 import java.util.List;
 
 /**
@@ -60,6 +61,50 @@ public record UpgradePlan(
    */
   public record PlannedVariable(String name, boolean required, String reason) {}
 
-  /** A migration script the hop applies, with the SHA-256 of its content. */
-  public record PlannedMigration(String script, String sha256) {}
+  /**
+   * A migration script the hop applies, with the SHA-256 of its content and when it runs: {@code
+   * pre-deployment} (before the stop, the old release serving), {@code downtime} or {@code
+   * post-deployment} (after the new release is started and verified).
+   */
+  public record PlannedMigration(String script, String sha256, String phase) {
+
+    public static final String PRE_DEPLOYMENT = "pre-deployment";
+    public static final String DOWNTIME = "downtime";
+    public static final String POST_DEPLOYMENT = "post-deployment";
+
+    /** The Flyway version of a script {@code V<version>__<description>.sql}, or null. */
+    static org.flywaydb.core.api.MigrationVersion version(String script) {
+      java.util.regex.Matcher v =
+          java.util.regex.Pattern.compile("(?:^|/)V([0-9]+(?:[._][0-9]+)*)__[^/]*$")
+              .matcher(script);
+      return v.find()
+          ? org.flywaydb.core.api.MigrationVersion.fromVersion(v.group(1).replace('_', '.'))
+          : null;
+    }
+
+    /** The phase of a Flyway script ({@code V<version>__<description>.sql}) under these bounds. */
+    static String phaseOf(String script, PlatformDescriptor.Migrations m) {
+      if (m == null || !m.isFlyway() || !m.splitsAroundDowntime()) {
+        return DOWNTIME;
+      }
+      org.flywaydb.core.api.MigrationVersion version = version(script);
+      if (version == null) {
+        return DOWNTIME; // repeatable or not a migration: runs with the last phase Flyway runs
+      }
+      if (m.preDeploymentUpTo() != null
+          && version.compareTo(
+                  org.flywaydb.core.api.MigrationVersion.fromVersion(m.preDeploymentUpTo().strip()))
+              <= 0) {
+        return PRE_DEPLOYMENT;
+      }
+      if (m.postDeploymentFrom() != null
+          && version.compareTo(
+                  org.flywaydb.core.api.MigrationVersion.fromVersion(
+                      m.postDeploymentFrom().strip()))
+              >= 0) {
+        return POST_DEPLOYMENT;
+      }
+      return DOWNTIME;
+    }
+  }
 }

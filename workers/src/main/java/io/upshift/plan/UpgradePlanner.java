@@ -291,11 +291,21 @@ public class UpgradePlanner {
     if (descriptor.database() != null) {
       repository.files(to, descriptor.database().migrations().location()).entrySet().stream()
           .filter(e -> !migrationsBefore.contains(e.getKey()))
-          .sorted(Map.Entry.comparingByKey())
+          // In Flyway's order (V5 before V5.1 before V6), not the file names' (V5.1 < V5_).
+          .sorted(
+              java.util.Comparator.comparing(
+                      (Map.Entry<String, byte[]> e) ->
+                          UpgradePlan.PlannedMigration.version(e.getKey()),
+                      java.util.Comparator.nullsLast(java.util.Comparator.naturalOrder()))
+                  .thenComparing(Map.Entry::getKey))
           .forEach(
               e ->
                   migrations.add(
-                      new UpgradePlan.PlannedMigration(e.getKey(), sha256(e.getValue()))));
+                      new UpgradePlan.PlannedMigration(
+                          e.getKey(),
+                          sha256(e.getValue()),
+                          UpgradePlan.PlannedMigration.phaseOf(
+                              e.getKey(), descriptor.database().migrations()))));
     }
     List<String> newVariables =
         descriptor.config() == null || descriptor.config().newRequired() == null

@@ -110,6 +110,9 @@ public final class DescriptorReader {
       if (db.migrations() != null && !"flyway".equals(db.migrations().tool())) {
         problems.add("database.migrations.tool must be flyway");
       }
+      if (db.migrations() != null) {
+        problems.addAll(DescriptorV2Checks.migrationPhases("database.migrations", db.migrations()));
+      }
     }
     if (d.upgrade() != null && d.upgrade().policy() != null) {
       problems.addAll(UpgradePolicy.problems(d.upgrade().policy()));

@@ -253,6 +253,9 @@ final class DescriptorV2Checks {
     if (m != null && m.timeoutSeconds() != null && m.timeoutSeconds() < 1) {
       problems.add(at + ".migrations.timeoutSeconds must be at least 1");
     }
+    if (m != null) {
+      problems.addAll(migrationPhases(at + ".migrations", m));
+    }
     return problems;
   }
 
@@ -300,5 +303,73 @@ final class DescriptorV2Checks {
 
   private static List<String> sorted(Collection<String> values) {
     return values.stream().sorted().toList();
+  }
+
+  private static final java.util.regex.Pattern DOTTED =
+      java.util.regex.Pattern.compile("\\d+(\\.\\d+)*");
+
+  /**
+   * {@code preDeploymentUpTo} and {@code postDeploymentFrom} (both versions): Flyway only, dotted
+   * versions, and the expand range below the contract range.
+   *
+   * @param at the field's path, e.g. {@code database.migrations} or {@code
+   *     databases[main].migrations}
+   */
+  static List<String> migrationPhases(String at, PlatformDescriptor.Migrations m) {
+    List<String> problems = new ArrayList<>();
+    if (!m.splitsAroundDowntime()) {
+      return problems;
+    }
+    if (!m.isFlyway()) {
+      for (String field : List.of("preDeploymentUpTo", "postDeploymentFrom")) {
+        if ((field.equals("preDeploymentUpTo") ? m.preDeploymentUpTo() : m.postDeploymentFrom())
+            != null) {
+          problems.add(
+              at
+                  + "."
+                  + field
+                  + " is only allowed with tool flyway (a "
+                  + m.tool()
+                  + " tool runs all its migrations in the downtime); remove it or use tool:"
+                  + " flyway");
+        }
+      }
+      return problems;
+    }
+    boolean valid = true;
+    for (String field : List.of("preDeploymentUpTo", "postDeploymentFrom")) {
+      String value =
+          field.equals("preDeploymentUpTo") ? m.preDeploymentUpTo() : m.postDeploymentFrom();
+      if (value != null && !DOTTED.matcher(value.strip()).matches()) {
+        problems.add(
+            at
+                + "."
+                + field
+                + " must be a dotted Flyway version such as \"5\" or \"5.1\"; was '"
+                + value
+                + "'");
+        valid = false;
+      }
+    }
+    if (valid
+        && m.preDeploymentUpTo() != null
+        && m.postDeploymentFrom() != null
+        && org.flywaydb.core.api.MigrationVersion.fromVersion(m.preDeploymentUpTo().strip())
+                .compareTo(
+                    org.flywaydb.core.api.MigrationVersion.fromVersion(
+                        m.postDeploymentFrom().strip()))
+            >= 0) {
+      problems.add(
+          at
+              + ".preDeploymentUpTo ("
+              + m.preDeploymentUpTo()
+              + ") must be lower than "
+              + at
+              + ".postDeploymentFrom ("
+              + m.postDeploymentFrom()
+              + "): versions up to preDeploymentUpTo run before the stop, versions from"
+              + " postDeploymentFrom after the start");
+    }
+    return problems;
   }
 }

@@ -156,6 +156,10 @@ public record PlatformDescriptor(
    * @param environment variables pointing the command's service at a database; {@code {host}},
    *     {@code {port}}, {@code {name}}, {@code {user}}, {@code {password}} are filled in
    * @param versionQuery SQL whose first column of the first row is the schema version (command)
+   * @param preDeploymentUpTo Flyway only: pending versions up to and including this one run before
+   *     the stop, while the old release still serves (expand; must be backward compatible)
+   * @param postDeploymentFrom Flyway only: pending versions from this one on run after the new
+   *     release is started and verified (contract); everything between runs in the downtime
    */
   public record Migrations(
       String tool,
@@ -166,7 +170,14 @@ public record PlatformDescriptor(
       List<String> statusCommand,
       Map<String, String> environment,
       String versionQuery,
-      Integer timeoutSeconds) {
+      Integer timeoutSeconds,
+      String preDeploymentUpTo,
+      String postDeploymentFrom) {
+
+    /** Whether the release splits its migrations around the downtime (expand/contract). */
+    public boolean splitsAroundDowntime() {
+      return preDeploymentUpTo != null || postDeploymentFrom != null;
+    }
 
     public boolean isFlyway() {
       return "flyway".equals(tool);

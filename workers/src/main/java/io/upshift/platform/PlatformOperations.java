@@ -250,6 +250,15 @@ public class PlatformOperations {
     return EntryPointPoller.http(targets);
   }
 
+  /**
+   * Upshift's mirror of the platform's release repository, fetched; the caller closes it. For
+   * reading a release's files at its tag before it is checked out (pre-deployment migrations).
+   */
+  public ReleaseRepository repository(String platform) {
+    return ReleaseRepository.open(
+        platform, registration(platform), repositories.resolve(platform + ".git"));
+  }
+
   /** Checks out {@code version} in the working directory; returns the commit. */
   public String checkout(String platform, String version) {
     PlatformRegistry.Registration registration = registration(platform);

@@ -66,4 +66,55 @@ class DescriptorReaderTest {
     assertThatThrownBy(() -> DescriptorReader.read("- a list", "t5"))
         .hasMessageContaining("t5: not a YAML mapping");
   }
+
+  @Test
+  void theMajorReleaseSplitsItsMigrationsAroundTheDowntime() throws IOException {
+    PlatformDescriptor major =
+        DescriptorReader.read(Files.readString(RELEASES.resolve("2.0.0/upshift.yaml")), "2.0.0");
+
+    PlatformDescriptor.Migrations m = major.databases().get(0).migrations();
+    assertThat(m.preDeploymentUpTo()).isEqualTo("5");
+    assertThat(m.postDeploymentFrom()).isEqualTo("6");
+    assertThat(m.splitsAroundDowntime()).isTrue();
+  }
+
+  @Test
+  void preAndPostDeploymentBoundsAreCheckedAndNamed() throws IOException {
+    String major = Files.readString(RELEASES.resolve("2.0.0/upshift.yaml"));
+    String bounds = "    preDeploymentUpTo: \"5\"\n    postDeploymentFrom: \"6\"\n";
+    assertThat(major).contains(bounds);
+
+    assertThatThrownBy(
+            () ->
+                DescriptorReader.read(
+                    major.replace(bounds, bounds.replace("\"5\"", "\"6\"")), "equal"))
+        .isInstanceOf(DescriptorException.class)
+        .hasMessageContaining(
+            "database.migrations.preDeploymentUpTo (6) must be lower than"
+                + " database.migrations.postDeploymentFrom (6)");
+    assertThatThrownBy(
+            () ->
+                DescriptorReader.read(
+                    major.replace(bounds, bounds.replace("\"5\"", "\"7.1\"")), "above"))
+        .hasMessageContaining("must be lower than");
+    assertThatThrownBy(
+            () ->
+                DescriptorReader.read(
+                    major.replace(bounds, bounds.replace("\"6\"", "\"v6\"")), "not a version"))
+        .hasMessageContaining("database.migrations.postDeploymentFrom must be a dotted Flyway")
+        .hasMessageContaining("'v6'");
+    assertThatThrownBy(
+            () ->
+                DescriptorReader.read(
+                    major.replace(bounds, "    preDeploymentUpto: \"5\"\n"), "typo"))
+        .hasMessageContaining("did you mean 'preDeploymentUpTo'");
+    // Either bound alone is fine.
+    assertThat(
+            DescriptorReader.read(major.replace("    postDeploymentFrom: \"6\"\n", ""), "pre only")
+                .databases()
+                .get(0)
+                .migrations()
+                .postDeploymentFrom())
+        .isNull();
+  }
 }

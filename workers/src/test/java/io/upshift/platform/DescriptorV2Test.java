@@ -144,4 +144,28 @@ class DescriptorV2Test {
     assertThatThrownBy(() -> files.resolveName(new EnvFile(Map.of())))
         .hasMessageContaining("databases[files].name refers to FILES_DB");
   }
+
+  @Test
+  void onlyFlywayDatabasesSplitTheirMigrationsAroundTheDowntime() throws IOException {
+    String ok = referenceExample();
+    String split =
+        ok.replace(
+            "      historyTable: flyway_schema_history\n",
+            "      historyTable: flyway_schema_history\n"
+                + "      preDeploymentUpTo: \"1.1\"\n"
+                + "      postDeploymentFrom: \"2\"\n");
+    assertThat(split).isNotEqualTo(ok);
+    PlatformDescriptor.Migrations m =
+        DescriptorReader.read(split, "split").databases().get(0).migrations();
+    assertThat(m.preDeploymentUpTo()).isEqualTo("1.1");
+    assertThat(m.postDeploymentFrom()).isEqualTo("2");
+
+    String command =
+        ok.replace("      tool: command", "      tool: command\n      postDeploymentFrom: \"4\"");
+    assertThatThrownBy(() -> DescriptorReader.read(command, "command"))
+        .isInstanceOf(DescriptorException.class)
+        .hasMessageContaining(
+            "databases[1].migrations.postDeploymentFrom is only allowed with tool flyway")
+        .hasMessageContaining("remove it or use tool: flyway");
+  }
 }
