@@ -64,10 +64,7 @@ public class VerifyPlatformWorker {
                       ? Map.of()
                       : backups.countsAtStopOf(target.runId(), hop).orElseGet(() -> Map.of()),
                   platforms.logs(target.platform(), 200, since));
-          List<String> lines =
-              results.stream()
-                  .map(r -> (r.passed() ? "ok " : "FAILED ") + r.check() + ": " + r.detail())
-                  .toList();
+          List<String> lines = results.stream().map(PlatformVerification.Result::line).toList();
           List<String> failed = lines.stream().filter(l -> l.startsWith("FAILED")).toList();
           if (!failed.isEmpty()) {
             throw new StepFailure("Verification failed: " + String.join("; ", failed));
