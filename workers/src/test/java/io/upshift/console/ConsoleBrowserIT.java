@@ -249,7 +249,8 @@ class ConsoleBrowserIT {
     assertThat(record.path("evidence").path("plan").path("toVersion").asText()).isEqualTo("1.1.0");
     assertThat(record.path("verification")).isNotEmpty();
     assertThat(record.path("checks").size()).isGreaterThan(5);
-    record.path("checks").forEach(check -> assertThat(check.asText()).startsWith("ok "));
+    // A warning (error lines in a log) is for a person to read; only FAILED fails a check.
+    record.path("checks").forEach(check -> assertThat(check.asText()).matches("(ok|warning) .*"));
     assertThat(record.path("backups")).isNotEmpty();
     approver.context().close();
 
