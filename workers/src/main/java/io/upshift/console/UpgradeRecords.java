@@ -115,8 +115,9 @@ public class UpgradeRecords {
    * evidence they decided on, what verification found, and the backups it made.
    *
    * @param verification the verification steps of the journal (state and summary)
-   * @param checks each verification check's result line ({@code ok ...} / {@code FAILED ...}) from
-   *     the last task that showed them (the sign-off); empty when no such task ran
+   * @param checks each verification check's result line ({@code ok ...}, {@code warning ...} or
+   *     {@code FAILED ...}) from the last task that showed them (the sign-off); empty when no such
+   *     task ran
    */
   public record UpgradeRecord(
       String format,
