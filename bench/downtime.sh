@@ -43,7 +43,7 @@
 # (UPSHIFT_REGISTRY in the platform's .env), so removing the target tag before each run never
 # touches an image another user's containers run. On exit it removes its project (volumes
 # included), its local image tags, the service and its work directory; the result table stays in
-# the file it names. Results: docs/benchmarks.md, "Downtime".
+# the file it names, and each run's figures and logs in the folder next to it. Results: docs/benchmarks.md, "Downtime".
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -84,6 +84,7 @@ until_epoch=""
 . "$ROOT/bench/lib/service.sh"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/upshift-downtime-bench.XXXXXX")"
 RESULTS="${TMPDIR:-/tmp}/upshift-downtime-$(date +%Y%m%d-%H%M%S)-$$.tsv"
+DETAILS="${RESULTS%.tsv}.runs" # per run: meta, phases, the prober's figures, the contestant's log, Upshift's run
 PROJECT="upshift-bench-downtime-$$"
 DIR="$WORK/platform"
 REGISTRY_NS="localhost:5000/upshift-bench-downtime"
@@ -128,7 +129,7 @@ psql_app() { docker exec -i "$(compose ps -q db)" psql -X -q -tA -v ON_ERROR_STO
 
 # ---- one-time setup: images under the bench's own names, the release repository, Upshift ----
 bench_pick_jdk
-say "load average before: $(load); results: $RESULTS"
+say "load average before: $(load); results: $RESULTS, per run: $DETAILS"
 bash "$ROOT/deploy/images/build-images.sh" >"$WORK/images.log" 2>&1 || { tail -30 "$WORK/images.log" >&2; exit 1; }
 for ref in postgres:15 backend:1.0.0 backend:1.1.0 backend:1.2.0 backend:2.0.0; do
   docker pull -q "localhost:5000/upshift-demo/$ref" >/dev/null
@@ -304,6 +305,9 @@ measure() { # SCENARIO CONTESTANT ROUND
   [ "$rc" = 0 ] || release="$release(contestant failed)"
   printf 'lost\t%s\nrelease\t%s\n' "$lost" "$release" >>"$RUN_DIR/meta.tsv"
   python3 "$ROOT/bench/lib/downtime_report.py" row "$RUN_DIR" >>"$RESULTS"
+  mkdir -p "$DETAILS/$(basename "$RUN_DIR")"
+  cp "$RUN_DIR"/{meta.tsv,phases.tsv,probe.json,contestant.log} "$DETAILS/$(basename "$RUN_DIR")/" 2>/dev/null || true
+  [ ! -f "$RUN_DIR/run.json" ] || cp "$RUN_DIR/run.json" "$RUN_DIR/record.json" "$DETAILS/$(basename "$RUN_DIR")/" 2>/dev/null || true
   tail -1 "$RESULTS" | awk -F'\t' '{printf "%-12s %-10s round %s: downtime %s s (total %s s, %s windows), writes %s/%s acked, lost %s, wall %s s, upshift reported %s s / all started %s s / estimate %s s, release %s, load %s; in the outage: %s\n", $1, $2, $3, $4, $5, $6, $10, $9, $12, $13, $14, $15, $16, $17, $18, $19}'
 }
 
