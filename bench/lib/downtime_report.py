@@ -17,7 +17,7 @@ import sys
 
 COLUMNS = ["scenario", "contestant", "round", "downtime_s", "outage_total_s", "windows", "unfinished",
            "max_probe_gap_ms", "writes_attempted", "writes_acked", "writes_failed", "writes_lost", "wall_s",
-           "reported_s", "allstarted_s", "estimate_s", "release", "load", "in_outage"]
+           "reported_s", "allstarted_s", "estimate_s", "release", "load", "in_outage", "write_gap_s"]
 CONTESTANTS = ["upshift", "safe-order", "seed-001", "floor"]
 
 
@@ -48,6 +48,16 @@ def in_outage(d, start, end):
     return ", ".join(parts) or "-"
 
 
+def write_gap(d):
+    """The longest time between two acknowledged writes (seconds): how long nobody could write."""
+    p = os.path.join(d, "writes.tsv")
+    if not os.path.exists(p):
+        return "-"
+    acks = [int(line.split("\t")[0]) for line in open(p) if line.split("\t")[2] == "201"]
+    gaps = [b - a for a, b in zip(acks, acks[1:])]
+    return "%.2f" % (max(gaps) / 1000.0) if gaps else "-"
+
+
 def row(d):
     probe = json.load(open(os.path.join(d, "probe.json")))
     meta = read_meta(d)
@@ -62,6 +72,7 @@ def row(d):
         "writes_failed": str(probe["writesFailed"]),
         "writes_lost": meta.get("lost", "?"),
         "in_outage": in_outage(d, probe["downtimeStartMs"], probe["downtimeEndMs"]),
+        "write_gap_s": write_gap(d),
     }
     for k in COLUMNS:
         values.setdefault(k, meta.get(k, "-") or "-")
@@ -89,13 +100,14 @@ def summary(path):
         header = f.readline().rstrip("\n").split("\t")
         for line in f:
             if line.strip():
-                rows.append(dict(zip(header, line.rstrip("\n").split("\t"))))
+                fields = line.rstrip("\n").split("\t")
+                rows.append(dict(zip(COLUMNS if len(fields) == len(COLUMNS) else header, fields)))
     scenarios = []
     for r in rows:
         if r["scenario"] not in scenarios:
             scenarios.append(r["scenario"])
-    print("| scenario | contestant | runs | downtime median | min - max | total outage median | writes acked / attempted (sum) | writes lost (sum) | wall time median |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| scenario | contestant | runs | downtime median | min - max | total outage median | longest gap between acknowledged writes, median | writes acked / attempted (sum) | writes lost (sum) | wall time median |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     med = {}
     for sc in scenarios:
         for c in CONTESTANTS:
@@ -104,32 +116,44 @@ def summary(path):
                 continue
             d = [num(r["downtime_s"]) for r in rs]
             med[(sc, c)] = median(d)
-            print("| %s | %s | %d | **%s** | %s - %s | %s | %d / %d | %d | %s |" % (
+            wg = [num(r.get("write_gap_s")) for r in rs if num(r.get("write_gap_s")) is not None]
+            print("| %s | %s | %d | **%s** | %s - %s | %s | %s | %d / %d | %d | %s |" % (
                 sc, c, len(rs), fmt(median(d)), fmt(min(d)), fmt(max(d)),
                 fmt(median([num(r["outage_total_s"]) for r in rs])),
+                fmt(median(wg)) + (" (%d runs)" % len(wg) if len(wg) != len(rs) else ""),
                 sum(int(num(r["writes_acked"]) or 0) for r in rs),
                 sum(int(num(r["writes_attempted"]) or 0) for r in rs),
                 sum(int(num(r["writes_lost"]) or 0) for r in rs),
                 fmt(median([num(r["wall_s"]) for r in rs if num(r["wall_s"]) is not None]))))
     print()
-    print("| scenario | Upshift / safe-order (goal <= 0.5) | Upshift / seed-001 (goal <= 1, never above) | Upshift / floor (goal <= 1.2) |")
-    print("|---|---|---|---|")
+    med_total = {}
     for sc in scenarios:
-        u = med.get((sc, "upshift"))
-        cells = []
-        for c, goal in (("safe-order", 0.5), ("seed-001", 1.0), ("floor", 1.2)):
-            o = med.get((sc, c))
-            if u is None or not o:
-                cells.append("-")
-                continue
-            ratio = u / o
-            extra = ""
-            if c == "seed-001":
-                up = [num(r["downtime_s"]) for r in rows if r["scenario"] == sc and r["contestant"] == "upshift"]
-                sd = [num(r["downtime_s"]) for r in rows if r["scenario"] == sc and r["contestant"] == c]
-                extra = "; slowest Upshift run %.2f s vs fastest seed-001 run %.2f s" % (max(up), min(sd))
-            cells.append("%.2fx (%s)%s" % (ratio, "met" if ratio <= goal else "missed", extra))
-        print("| %s | %s |" % (sc, " | ".join(cells)))
+        for c in CONTESTANTS:
+            t = [num(r["outage_total_s"]) for r in rows if r["scenario"] == sc and r["contestant"] == c]
+            if t:
+                med_total[(sc, c)] = median(t)
+    print("| scenario | measure | Upshift / safe-order (goal <= 0.5) | Upshift / seed-001 (goal <= 1, never above) | Upshift / floor (goal <= 1.2) |")
+    print("|---|---|---|---|---|")
+    for sc in scenarios:
+        for label, table, col in (("longest outage (downtime)", med, "downtime_s"),
+                                  ("all outage windows summed", med_total, "outage_total_s")):
+            u = table.get((sc, "upshift"))
+            cells = []
+            for c, goal in (("safe-order", 0.5), ("seed-001", 1.0), ("floor", 1.2)):
+                o = table.get((sc, c))
+                if u is None or not o:
+                    cells.append("-")
+                    continue
+                ratio = u / o
+                extra = ""
+                if c == "seed-001":
+                    up = [num(r[col]) for r in rows if r["scenario"] == sc and r["contestant"] == "upshift"]
+                    sd = [num(r[col]) for r in rows if r["scenario"] == sc and r["contestant"] == c]
+                    extra = "; slowest Upshift %.2f s, fastest seed-001 %.2f s" % (max(up), min(sd))
+                cells.append("%.2fx (%s)%s" % (ratio, "met" if ratio <= goal else "missed", extra))
+            print("| %s | %s | %s |" % (sc, label, " | ".join(cells)))
+    print()
+    dominates(rows, scenarios)
     print()
     print("| scenario | Upshift run | measured (prober) | Upshift reported (users' view) | until all services started | estimate | estimate / measured |")
     print("|---|---|---|---|---|---|---|")
@@ -176,6 +200,30 @@ def upshift(run_json, d):
     with open(os.path.join(d, "meta.tsv"), "a") as f:
         for k, v in meta.items():
             f.write("%s\t%s\n" % (k, v))
+
+
+def dominates(rows, scenarios):
+    """Per scenario and contestant: the runs' downtimes in order, and the median overlap of each step
+    or phase with the longest outage (over all runs; 0 where a run's outage did not reach it)."""
+    print("| scenario | contestant | each run's downtime (round order) | inside the longest outage: median seconds per step / phase |")
+    print("|---|---|---|---|")
+    for sc in scenarios:
+        for c in CONTESTANTS:
+            rs = sorted((r for r in rows if r["scenario"] == sc and r["contestant"] == c), key=lambda r: int(r["round"]))
+            if not rs:
+                continue
+            names, per_run = [], []
+            for r in rs:
+                parts = {}
+                for part in (r.get("in_outage") or "-").split(", "):
+                    if " " in part:
+                        name, v = part.rsplit(" ", 1)
+                        parts[name] = float(v)
+                        if name not in names:
+                            names.append(name)
+                per_run.append(parts)
+            cells = ["%s %.1f" % (n, median([p.get(n, 0.0) for p in per_run])) for n in names]
+            print("| %s | %s | %s | %s |" % (sc, c, " / ".join(r["downtime_s"] for r in rs), ", ".join(cells) or "-"))
 
 
 def main():
