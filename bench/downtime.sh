@@ -14,7 +14,8 @@
 # items, with the target release's backend image absent locally; it stays in the registry):
 #   upshift     a platform-upgrade run through the REST API of `./upshift serve` (embedded engine),
 #               requested by one bench user (OPERATOR) and approved by another (APPROVER), maintenance
-#               window and sign-off approved as soon as they wait;
+#               window and sign-off approved as soon as they wait (a rollback's review is decided
+#               "reject", keeping the failed state, and the run counts as failed);
 #   safe-order  seed 003's order as a plain script: backup (pg_dump -Fc), stop (the application
 #               services; the database stays up because the next steps migrate it), checkout,
 #               migrate (Flyway), config (.env migration), pull + start, verify (health until 200,
@@ -258,6 +259,12 @@ contestant_upshift() { # TARGET
           approver_api -d '{"decision": "approve", "comment": "downtime benchmark"}' \
             "$BASE/api/approvals/$task_id/decision" >/dev/null
           echo "approved $element ($task_id) at $(now_ms)" >>"$RUN_DIR/contestant.log" ;;
+        ReviewRollback)
+          # The run rolled back (counted as a failed run). "reject" keeps the failed state (nothing
+          # dropped) and ends the run; the next run reinstalls the platform anyway.
+          say "run $id rolled back: $(jq -c ".[] | select(.id == $task_id) | .evidence" <<<"$tasks" | head -c 600)"
+          approver_api -d '{"decision": "reject", "comment": "downtime benchmark: keep the failed state"}' \
+            "$BASE/api/approvals/$task_id/decision" >/dev/null || true ;;
         *)
           say "run $id waits for $element: $(jq -c ".[] | select(.id == $task_id) | .evidence" <<<"$tasks" | head -c 600)"
           approver_api -d '{"decision": "abort", "comment": "downtime benchmark: a step failed"}' \
