@@ -56,22 +56,31 @@ final class EntryPointPoller {
 
   /**
    * Polls until {@code done} says so (checked before every round) or {@code max} has passed, and
-   * returns when the first failing probe was sent: the first moment an entry point did not answer.
-   * Empty if every probe answered (or there is nothing to poll).
+   * returns when the outage still going on at the end began: the failing probe that started the
+   * last run of rounds in which some entry point did not answer. A round in which all answer ends
+   * an outage, so a slow answer before the service really stopped (a probe timing out on a loaded
+   * machine) does not count. Empty if the last round answered (or there is nothing to poll).
    */
-  Optional<Instant> firstFailure(BooleanSupplier done, Duration max) throws InterruptedException {
+  Optional<Instant> outageStart(BooleanSupplier done, Duration max) throws InterruptedException {
     Instant deadline = clock.instant().plus(max);
+    Instant outage = null;
     while (!targets.isEmpty() && !done.getAsBoolean() && clock.instant().isBefore(deadline)) {
       Instant round = clock.instant();
+      boolean all = true;
       for (Target t : targets) {
         Instant sent = clock.instant();
         if (!probe.answers(t)) {
-          return Optional.of(sent);
+          outage = outage == null ? sent : outage;
+          all = false;
+          break;
         }
+      }
+      if (all) {
+        outage = null;
       }
       pause(round);
     }
-    return Optional.empty();
+    return Optional.ofNullable(outage);
   }
 
   /**

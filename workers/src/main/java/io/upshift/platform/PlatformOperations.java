@@ -80,8 +80,9 @@ public class PlatformOperations {
    *
    * @param stopped the services, in the order their groups stopped
    * @param commands the compose stop calls, by group ({@code -t <grace> services})
-   * @param firstUnanswered when an entry point first did not answer during the stop; null if all
-   *     kept answering or the descriptor declares none
+   * @param firstUnanswered when the outage that lasted until the end of the stop began (a missed
+   *     answer followed by answers again does not count); null if the entry points answered at the
+   *     end or the descriptor declares none
    */
   public record StopReport(
       List<String> stopped,
@@ -116,7 +117,7 @@ public class PlatformOperations {
       Future<Optional<Instant>> watch =
           poller == null
               ? CompletableFuture.completedFuture(Optional.empty())
-              : threads.submit(() -> poller.firstFailure(done::get, COMPOSE_TIMEOUT));
+              : threads.submit(() -> poller.outageStart(done::get, COMPOSE_TIMEOUT));
       try {
         for (StopPlan.Group group : plan.groups()) {
           commands.add(stopGroup(installed, group, threads));

@@ -80,7 +80,7 @@ class EntryPointPollerTest {
   void theFirstFailureIsWhenTheFailingProbeWasSentAndRoundsAre100MsApart() throws Exception {
     EntryPointPoller p = poller(List.of(API, ADMIN), t -> !(t == ADMIN && after(335)));
 
-    Optional<Instant> first = p.firstFailure(() -> false, Duration.ofMinutes(1));
+    Optional<Instant> first = p.outageStart(() -> false, Duration.ofMinutes(1));
 
     // rounds at 0, 100, 200, 300 (api, admin 10 ms later), 400: admin fails at 410
     assertThat(first).contains(T0.plusMillis(410));
@@ -89,10 +89,22 @@ class EntryPointPollerTest {
   }
 
   @Test
+  void aSlowAnswerBeforeTheServiceStoppedIsNotTheOutage() throws Exception {
+    // api misses its answers from 300 to 350 (a probe timing out), answers again, and is down for
+    // good from 700 on; the stop ends at 1000
+    EntryPointPoller p = poller(List.of(API), t -> !(after(300) && !after(350)) && !after(700));
+
+    Optional<Instant> outage = p.outageStart(() -> after(1000), Duration.ofMinutes(1));
+
+    assertThat(outage).contains(T0.plusMillis(700));
+    assertThat(probed).contains("api@300", "api@400", "api@700", "api@900");
+  }
+
+  @Test
   void noFailureWhileTheStopRunsIsEmptyAndPollingEndsWithTheStop() throws Exception {
     EntryPointPoller p = poller(List.of(API), t -> true);
 
-    Optional<Instant> first = p.firstFailure(() -> after(1000), Duration.ofMinutes(1));
+    Optional<Instant> first = p.outageStart(() -> after(1000), Duration.ofMinutes(1));
 
     assertThat(first).isEmpty();
     assertThat(probed).hasSize(10).last().isEqualTo("api@900");
@@ -101,7 +113,7 @@ class EntryPointPollerTest {
   @Test
   void everyLoopIsBounded() throws Exception {
     EntryPointPoller p = poller(List.of(API), t -> true);
-    assertThat(p.firstFailure(() -> false, Duration.ofSeconds(2))).isEmpty();
+    assertThat(p.outageStart(() -> false, Duration.ofSeconds(2))).isEmpty();
     assertThat(probed).hasSize(20);
 
     probed.clear();
@@ -128,7 +140,7 @@ class EntryPointPollerTest {
         .isEmpty();
     EntryPointPoller none = poller(List.of(), t -> true);
     assertThat(none.hasTargets()).isFalse();
-    assertThat(none.firstFailure(() -> false, Duration.ofHours(1))).isEmpty();
+    assertThat(none.outageStart(() -> false, Duration.ofHours(1))).isEmpty();
     assertThat(none.allAnswering(() -> false, Duration.ofHours(1))).isEmpty();
   }
 
