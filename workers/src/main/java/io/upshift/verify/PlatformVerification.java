@@ -78,17 +78,22 @@ public class PlatformVerification {
    * staged service serves it (the check is then reported as not staged and does not fail); then the
    * database checks (invariants, protected tables against {@code countsBefore}, required indexes)
    * against the restored copies in {@code endpoints} (by database id). The log scan is left out.
+   *
+   * @param smokeTests whether to send the smoke requests (not when the staged services did not
+   *     start: they would only fail too)
    */
   public List<Result> verifyStaged(
       PlatformDescriptor descriptor,
       io.upshift.platform.EnvFile env,
       java.util.function.UnaryOperator<String> url,
       Map<String, io.upshift.platform.DatabaseEndpoints.Endpoint> endpoints,
-      Map<String, Long> countsBefore)
+      Map<String, Long> countsBefore,
+      boolean smokeTests)
       throws InterruptedException {
     List<Result> results =
         new ArrayList<>(healthChecks(descriptor, template -> url.apply(env.substitute(template))));
-    for (PlatformDescriptor.SmokeTest smoke : nullSafe(descriptor.smokeTests())) {
+    for (PlatformDescriptor.SmokeTest smoke :
+        smokeTests ? nullSafe(descriptor.smokeTests()) : List.<PlatformDescriptor.SmokeTest>of()) {
       String target = url.apply(env.substitute(smoke.url()));
       results.add(
           target == null
