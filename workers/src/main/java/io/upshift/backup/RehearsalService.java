@@ -8,6 +8,7 @@ import io.upshift.migration.ComposeServiceSpec;
 import io.upshift.migration.DatabaseMigrator;
 import io.upshift.plan.UpgradePlan;
 import io.upshift.platform.DatabaseEndpoints;
+import io.upshift.platform.DescriptorException;
 import io.upshift.platform.EnvFile;
 import io.upshift.platform.InstalledPlatform;
 import io.upshift.platform.PlatformDescriptor;
@@ -558,15 +559,20 @@ public class RehearsalService {
   }
 
   /**
-   * The descriptor of a hop's release; a release whose tag carries none (descriptors kept by the
-   * operator) is described by the installed one.
+   * The descriptor of a hop's release: the operator's descriptor folder's or the tag's ({@link
+   * ReleaseRepository#descriptor}); a release described by neither is described by the installed
+   * one. (Staging checks the release against its own smoke tests, e.g. the version it reports.)
    */
   private static PlatformDescriptor hopDescriptor(
       ReleaseRepository repository, Release release, PlatformDescriptor installed) {
-    if (repository.read(release, "upshift.yaml").isEmpty()) {
-      return installed;
+    try {
+      return repository.descriptor(release);
+    } catch (DescriptorException e) {
+      if (repository.read(release, "upshift.yaml").isEmpty()) {
+        return installed;
+      }
+      throw e;
     }
-    return repository.descriptor(release);
   }
 
   /**

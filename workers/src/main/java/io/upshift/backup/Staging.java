@@ -265,12 +265,20 @@ final class Staging {
     for (String service : staged) {
       ordered.put(service, states.getOrDefault(service, "not started: an earlier stage failed"));
     }
-    ordered.forEach(
-        (service, state) -> {
-          if (!PlatformOperations.isStarted(state)) {
-            problems.add("service " + service + " " + state);
-          }
-        });
+    for (Map.Entry<String, String> e : ordered.entrySet()) {
+      if (!PlatformOperations.isStarted(e.getValue())) {
+        String tail =
+            e.getValue().startsWith("not started: an earlier")
+                ? ""
+                : logTail(services, project, e.getKey());
+        problems.add(
+            "service "
+                + e.getKey()
+                + " "
+                + e.getValue()
+                + (tail.isEmpty() ? "" : " (its log: " + tail + ")"));
+      }
+    }
 
     // Smoke requests against services that did not start only add noise and time: health checks
     // (which name what is wrong) and the database checks still run.
@@ -296,6 +304,14 @@ final class Staging {
         ordered,
         checks,
         hooks);
+  }
+
+  /** The last lines a staged service logged, on one line, for a failure message. */
+  private static String logTail(ComposeServices services, String project, String service)
+      throws InterruptedException {
+    String text = services.logs(project, service, 5).strip();
+    text = text.replaceAll("\\s*\\R\\s*", " | ");
+    return text.length() > 600 ? "..." + text.substring(text.length() - 600) : text;
   }
 
   /** Creates (does not start) the container of one staged service. */
