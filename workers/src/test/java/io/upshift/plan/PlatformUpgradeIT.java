@@ -445,7 +445,11 @@ class PlatformUpgradeIT {
                         });
                 corrupter.setDaemon(true);
                 corrupter.start();
-              });
+              },
+              // Staging would refuse the faulty release before the approval; this row tests the
+              // rollback after the point of no return, so its run skips staging.
+              Map.of("staging", false),
+              true);
       writer.close();
       assertThat(run.state()).as(run.outcomeMessage()).isEqualTo("failed");
       assertThat(run.currentElement()).isEqualTo("RolledBackByHand");
