@@ -47,8 +47,6 @@ import org.springframework.test.context.DynamicPropertySource;
       // double a side effect (one backup, one migration history row, one version row).
       "camunda.client.worker.override[upshift.migration.apply].timeout=PT3S",
       "camunda.client.worker.override[upshift.rollback.database].timeout=PT3S",
-      // A staged release that never turns healthy fails after this, not the descriptor's 90 s.
-      "upshift.staging.start-timeout=PT20S",
       "camunda.client.worker.override[upshift.backup.final].timeout=PT3S",
       TestUsers.PROFILE
     })
