@@ -8,13 +8,17 @@ import io.upshift.migration.ComposeServiceSpec;
 import io.upshift.migration.DatabaseMigrator;
 import io.upshift.plan.UpgradePlan;
 import io.upshift.platform.DatabaseEndpoints;
+import io.upshift.platform.DescriptorException;
+import io.upshift.platform.EnvFile;
 import io.upshift.platform.InstalledPlatform;
 import io.upshift.platform.PlatformDescriptor;
+import io.upshift.platform.PlatformOperations;
 import io.upshift.platform.PlatformRegistry;
 import io.upshift.platform.Release;
 import io.upshift.platform.ReleaseRepository;
 import io.upshift.run.StepFailure;
 import io.upshift.storage.FileTrees;
+import io.upshift.verify.PlatformVerification;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,8 +49,11 @@ import org.springframework.stereotype.Service;
 @Service
 public class RehearsalService {
 
-  /** Rough cost of stopping and starting the services once, added per hop to the estimate. */
-  static final Duration RESTART_ALLOWANCE = Duration.ofSeconds(20);
+  /**
+   * What the estimate counts for starting a hop's release when the run skipped staging (nothing was
+   * measured then): a guess, said so in the evidence.
+   */
+  static final Duration UNSTAGED_START_ALLOWANCE = Duration.ofSeconds(20);
 
   static final String SCRATCH_LABEL = "io.upshift.rehearsal";
   private static final Logger log = LoggerFactory.getLogger(RehearsalService.class);
@@ -54,12 +61,18 @@ public class RehearsalService {
   private final PlatformRegistry registry;
   private final Path dataDir;
   private final io.upshift.metrics.UpshiftMetrics metrics;
+  private final PlatformVerification verification;
+  private final StagingProperties staging;
 
   RehearsalService(
       PlatformRegistry registry,
       @Value("${upshift.data-dir}") Path dataDir,
-      io.upshift.metrics.UpshiftMetrics metrics) {
+      io.upshift.metrics.UpshiftMetrics metrics,
+      PlatformVerification verification,
+      StagingProperties staging) {
     this.metrics = metrics;
+    this.verification = verification;
+    this.staging = staging;
     this.registry = registry;
     this.dataDir = dataDir;
   }
@@ -70,6 +83,8 @@ public class RehearsalService {
    * @param migrationSeconds the migrations of the downtime (the estimate counts only these)
    * @param preDeploymentSeconds the pre-deployment (expand) migrations, run before the stop
    * @param postDeploymentSeconds the post-deployment (contract) migrations, run after the start
+   * @param staging {@code status} (passed / skipped) and per hop what {@link Staging} found
+   * @param downtimeEstimate per hop: stop, migrations, start until healthy and their sum, seconds
    */
   public record Rehearsal(
       Map<String, long[]> counts,
@@ -78,6 +93,8 @@ public class RehearsalService {
       long estimatedDowntimeSeconds,
       long rowsWrittenSinceBackup,
       List<Map<String, Object>> databases,
+      Map<String, Object> staging,
+      List<Map<String, Object>> downtimeEstimate,
       double preDeploymentSeconds,
       double postDeploymentSeconds) {}
 
@@ -90,10 +107,19 @@ public class RehearsalService {
 
   public Rehearsal rehearse(String platform, String runId, UpgradePlan plan)
       throws IOException, InterruptedException {
+    return rehearse(platform, runId, plan, true);
+  }
+
+  /**
+   * @param stage whether to stage each hop's release on the copy (the run variable {@code
+   *     staging}); also off when {@code upshift.staging.enabled} is false
+   */
+  public Rehearsal rehearse(String platform, String runId, UpgradePlan plan, boolean stage)
+      throws IOException, InterruptedException {
     long started = System.nanoTime();
     boolean passed = false;
     try {
-      Rehearsal rehearsal = rehearseOnce(platform, runId, plan);
+      Rehearsal rehearsal = rehearseOnce(platform, runId, plan, stage && staging.enabled());
       passed = true;
       return rehearsal;
     } finally {
@@ -102,7 +128,7 @@ public class RehearsalService {
     }
   }
 
-  private Rehearsal rehearseOnce(String platform, String runId, UpgradePlan plan)
+  private Rehearsal rehearseOnce(String platform, String runId, UpgradePlan plan, boolean stage)
       throws IOException, InterruptedException {
     PlatformRegistry.Registration registration =
         registry
@@ -210,6 +236,21 @@ public class RehearsalService {
         double seconds = 0;
         double preSeconds = 0;
         double postSeconds = 0;
+        List<Map<String, Object>> stagedHops = new ArrayList<>();
+        List<Map<String, Object>> estimates = new ArrayList<>();
+        Map<String, Long> copyCounts = new LinkedHashMap<>();
+        counts.forEach((table, c) -> copyCounts.put(table, c[1]));
+        Map<String, String> stagedEnv = new LinkedHashMap<>(installed.env().values());
+        Staging stager =
+            new Staging(
+                docker,
+                verification,
+                network,
+                runId,
+                installed.registration().workingDirectory(),
+                staging.startTimeout());
+        PlatformDescriptor before = descriptor;
+        String beforeCompose = readInstalledCompose(installed);
         try (ReleaseRepository repository =
             ReleaseRepository.open(
                 platform,
@@ -218,6 +259,7 @@ public class RehearsalService {
           for (UpgradePlan.PlannedHop hop : plan.hops()) {
             Release release = plannedRelease(repository, hop);
             PlatformDescriptor target = hopDescriptor(repository, release, descriptor);
+            double hopSeconds = 0;
             for (PlatformDescriptor.Database db : target.databases()) {
               ScratchServer server = servers.get(db.service());
               if (!evidenceById.containsKey(db.id()) || server == null) {
@@ -247,6 +289,7 @@ public class RehearsalService {
               seconds += outcome.millis() / 1000.0;
               preSeconds += phased.pre().millis() / 1000.0;
               postSeconds += phased.post().millis() / 1000.0;
+              hopSeconds += outcome.millis() / 1000.0;
               String line =
                   outcome.tool().equals("flyway")
                       ? (outcome.applied().isEmpty()
@@ -273,10 +316,91 @@ public class RehearsalService {
               step.put("phases", phased.asMap());
               hops.add(step);
             }
+            String composeText =
+                repository
+                    .read(release, target.compose().file())
+                    .orElseThrow(
+                        () ->
+                            new StepFailure(
+                                hop.to() + " has no compose file " + target.compose().file()));
+            io.upshift.config.EnvMigration.apply(target, stagedEnv);
+            EnvFile hopEnv = new EnvFile(new LinkedHashMap<>(stagedEnv));
+            Double startSeconds = null;
+            if (stage) {
+              Staging.Result staged =
+                  stager.stage(
+                      new Staging.Release(
+                          hop.to(),
+                          hop.from(),
+                          target,
+                          composeText,
+                          hopEnv,
+                          (path, into) -> repository.extract(release, path, into)),
+                      copies(target, servers, installed),
+                      copyCounts);
+              stagedHops.add(staged.asMap());
+              if (!staged.passed()) {
+                throw new RehearsalFailedException(
+                    "Staging of "
+                        + hop.to()
+                        + " failed on the restored copy, before any downtime: "
+                        + staged.failure(),
+                    null);
+              }
+              startSeconds = staged.startMillis() / 1000.0;
+            }
+            double stopSeconds =
+                PlatformOperations.stopBound(
+                            before, beforeCompose, before.compose().file(), installed.env())
+                        .toMillis()
+                    / 1000.0;
+            Map<String, Object> estimate = new LinkedHashMap<>();
+            estimate.put("hop", hop.to());
+            estimate.put("stopSeconds", stopSeconds);
+            estimate.put(
+                "stopBasis",
+                "the stop plan's grace periods (longest per stop-order group, groups in turn):"
+                    + " the most a stop takes, when services ignore SIGTERM");
+            estimate.put("migrationSeconds", hopSeconds);
+            estimate.put(
+                "startUntilHealthySeconds",
+                startSeconds == null ? UNSTAGED_START_ALLOWANCE.toSeconds() : startSeconds);
+            estimate.put(
+                "startBasis",
+                startSeconds == null
+                    ? "not measured (staging skipped): a guess"
+                    : "measured in staging on the copy");
+            estimate.put(
+                "estimatedDowntimeSeconds",
+                Math.round(
+                        (stopSeconds
+                                + hopSeconds
+                                + (startSeconds == null
+                                    ? UNSTAGED_START_ALLOWANCE.toSeconds()
+                                    : startSeconds))
+                            * 10)
+                    / 10.0);
+            estimates.add(estimate);
+            before = target;
+            beforeCompose = composeText;
           }
         }
         long estimate =
-            Math.round(Math.ceil(seconds)) + RESTART_ALLOWANCE.toSeconds() * plan.hops().size();
+            Math.round(
+                Math.ceil(
+                    estimates.stream()
+                        .mapToDouble(e -> (Double) e.get("estimatedDowntimeSeconds"))
+                        .sum()));
+        Map<String, Object> stagingEvidence = new LinkedHashMap<>();
+        stagingEvidence.put("status", stage ? "passed" : "skipped");
+        if (!stage) {
+          stagingEvidence.put(
+              "reason",
+              staging.enabled()
+                  ? "the run variable staging is false"
+                  : "upshift.staging.enabled is false");
+        }
+        stagingEvidence.put("hops", stagedHops);
         log.info(
             "Rehearsal of run {} for {}: {} databases, {} tables restored, migrations {} s,"
                 + " estimated downtime {} s",
@@ -287,7 +411,16 @@ public class RehearsalService {
             seconds,
             estimate);
         return new Rehearsal(
-            counts, applied, seconds, estimate, written, evidence, preSeconds, postSeconds);
+            counts,
+            applied,
+            seconds,
+            estimate,
+            written,
+            evidence,
+            stagingEvidence,
+            estimates,
+            preSeconds,
+            postSeconds);
       } finally {
         servers.values().forEach(ScratchServer::close);
         ScratchServer.removeAll(docker, runId, List.of(SCRATCH_LABEL));
@@ -334,6 +467,40 @@ public class RehearsalService {
       throw new IllegalStateException("Interrupted while the scratch server started", e);
     }
     return server;
+  }
+
+  /** The compose file of the installed release (for its stop grace periods), or null. */
+  private static String readInstalledCompose(InstalledPlatform installed) throws IOException {
+    Path file =
+        installed
+            .registration()
+            .workingDirectory()
+            .resolve(installed.descriptor().compose().file());
+    return Files.exists(file) ? Files.readString(file) : null;
+  }
+
+  /** The restored copies of a release's databases, by id (a database new in it has none). */
+  private static Map<String, DatabaseEndpoints.Endpoint> copies(
+      PlatformDescriptor target, Map<String, ScratchServer> servers, InstalledPlatform installed) {
+    Map<String, DatabaseEndpoints.Endpoint> copies = new LinkedHashMap<>();
+    for (PlatformDescriptor.Database db : target.databases()) {
+      ScratchServer server = servers.get(db.service());
+      if (server == null) {
+        continue;
+      }
+      String name = db.resolveName(installed.env());
+      copies.put(
+          db.id(),
+          new DatabaseEndpoints.Endpoint(
+              db.id(),
+              server.jdbcUrl(name),
+              server.address(),
+              server.port,
+              name,
+              db.resolveUser(installed.env()),
+              db.resolvePassword(installed.env())));
+    }
+    return copies;
   }
 
   /** The port the database listens on inside its container. */
@@ -414,15 +581,20 @@ public class RehearsalService {
   }
 
   /**
-   * The descriptor of a hop's release; a release whose tag carries none (descriptors kept by the
-   * operator) is described by the installed one.
+   * The descriptor of a hop's release: the operator's descriptor folder's or the tag's ({@link
+   * ReleaseRepository#descriptor}); a release described by neither is described by the installed
+   * one. (Staging checks the release against its own smoke tests, e.g. the version it reports.)
    */
   private static PlatformDescriptor hopDescriptor(
       ReleaseRepository repository, Release release, PlatformDescriptor installed) {
-    if (repository.read(release, "upshift.yaml").isEmpty()) {
-      return installed;
+    try {
+      return repository.descriptor(release);
+    } catch (DescriptorException e) {
+      if (repository.read(release, "upshift.yaml").isEmpty()) {
+        return installed;
+      }
+      throw e;
     }
-    return repository.descriptor(release);
   }
 
   /**

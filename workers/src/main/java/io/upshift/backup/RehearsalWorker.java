@@ -14,9 +14,11 @@ import org.springframework.stereotype.Component;
 /**
  * {@code upshift.backup.rehearse}: restores the run's backup into a scratch database, compares row
  * counts with the live database and rehearses every hop's migrations on the copy (see {@link
- * RehearsalService}). Outputs {@code rehearsal}. A copy that does not restore faithfully or a
- * failing migration throws BPMN error {@value #REHEARSAL_FAILED} with {@code failure}: the run ends
- * before any downtime.
+ * RehearsalService}), then stages each hop's release on the copy and runs its checks ({@link
+ * Staging}; skipped when the run variable {@code staging} is false). Outputs {@code rehearsal},
+ * with {@code staging} and the per-hop {@code downtimeEstimate}. A copy that does not restore
+ * faithfully, a failing migration or a failing staged check throws BPMN error {@value
+ * #REHEARSAL_FAILED} with {@code failure}: the run ends before the approval and any downtime.
  */
 @Component
 public class RehearsalWorker {
@@ -34,7 +36,7 @@ public class RehearsalWorker {
   @JobWorker(
       type = JOB_TYPE,
       timeout = 2 * 60 * 60 * 1000,
-      fetchVariables = {"platform", "plan"})
+      fetchVariables = {"platform", "plan", "staging"})
   public Map<String, Object> rehearse(ActivatedJob job) {
     Map<String, Object> vars = job.getVariablesAsMap();
     return steps.run(
@@ -46,8 +48,13 @@ public class RehearsalWorker {
             throw new StepFailure(JOB_TYPE + " needs the variables platform, plan and runId");
           }
           UpgradePlan plan = UpgradePlan.fromVariable(vars.get("plan"));
+          Object staging = vars.get("staging");
+          if (staging != null && !(staging instanceof Boolean)) {
+            throw new StepFailure("The variable staging must be true or false, was " + staging);
+          }
           try {
-            RehearsalService.Rehearsal r = service.rehearse(platform, runId, plan);
+            RehearsalService.Rehearsal r =
+                service.rehearse(platform, runId, plan, !Boolean.FALSE.equals(staging));
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("restoredTables", r.counts().size());
             out.put(
@@ -69,6 +76,8 @@ public class RehearsalWorker {
             out.put("postDeploymentSeconds", r.postDeploymentSeconds());
             out.put("estimatedDowntimeSeconds", r.estimatedDowntimeSeconds());
             out.put("databases", r.databases());
+            out.put("staging", r.staging());
+            out.put("downtimeEstimate", r.downtimeEstimate());
             return Map.<String, Object>of("rehearsal", out);
           } catch (RehearsalService.RehearsalFailedException e) {
             throw CamundaError.bpmnError(
@@ -84,6 +93,8 @@ public class RehearsalWorker {
               + r.get("restoredTables")
               + " tables with matching row counts; migrations "
               + r.get("migrations")
+              + "; staging "
+              + ((Map<?, ?>) r.get("staging")).get("status")
               + "; estimated downtime "
               + r.get("estimatedDowntimeSeconds")
               + " s";

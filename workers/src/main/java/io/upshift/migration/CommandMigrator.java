@@ -276,7 +276,7 @@ public final class CommandMigrator {
    * Pulls the image when the machine does not have it yet (the rehearsal runs before the pre-pull),
    * from the registry the platform's compose file names.
    */
-  static void ensureImage(DockerClient docker, String image) throws InterruptedException {
+  public static void ensureImage(DockerClient docker, String image) throws InterruptedException {
     try {
       docker.inspectImageCmd(image).exec();
       return;

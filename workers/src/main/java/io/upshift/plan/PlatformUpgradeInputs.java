@@ -66,6 +66,13 @@ class PlatformUpgradeInputs implements RunbookInputValidator {
     if (stones != null && !(stones instanceof Boolean)) {
       errors.add(new FieldError("allowSteppingStones", "must be true or false"));
     }
+    Object staging = variables.get("staging");
+    if (staging != null && !(staging instanceof Boolean)) {
+      errors.add(
+          new FieldError(
+              "staging",
+              "must be true or false (false skips staging the release on the rehearsal's copy)"));
+    }
     for (String name :
         List.of(
             "approvalTimeout",

@@ -168,6 +168,28 @@ public class PlatformOperations {
     }
   }
 
+  /**
+   * The longest a release's stop can take by its stop plan: per stop-order group its longest grace
+   * period, the groups one after another. What a stop takes when every service ignores SIGTERM and
+   * is killed at the end of its grace period; a service that stops on SIGTERM is faster.
+   *
+   * @param composeText the release's compose file (for {@code stop_grace_period}), or null
+   */
+  public static Duration stopBound(
+      PlatformDescriptor d, String composeText, String composeFile, EnvFile env) {
+    StopPlan plan =
+        StopPlan.of(
+            d,
+            composeText == null ? Map.of() : StopPlan.composeGrace(composeText, composeFile, env));
+    Duration total = Duration.ZERO;
+    for (StopPlan.Group group : plan.groups()) {
+      total =
+          total.plus(
+              group.grace().values().stream().max(Duration::compareTo).orElse(Duration.ZERO));
+    }
+    return total;
+  }
+
   /** The stop plan of the installed release: groups by stop order, grace per service. */
   static StopPlan stopPlan(InstalledPlatform installed) {
     String file = installed.descriptor().compose().file();
@@ -338,7 +360,11 @@ public class PlatformOperations {
    * timeoutSeconds}, else the longest {@code healthTimeoutSeconds} of the descriptor, else 120 s.
    */
   static Map<String, StartedRule> startedRules(InstalledPlatform installed) {
-    PlatformDescriptor d = installed.descriptor();
+    return startedRules(installed.descriptor(), installed.env());
+  }
+
+  /** {@link #startedRules(InstalledPlatform)} of any release's descriptor (e.g. one staged). */
+  public static Map<String, StartedRule> startedRules(PlatformDescriptor d, EnvFile env) {
     int fallback =
         d.services().stream()
             .map(PlatformDescriptor.Service::healthTimeoutSeconds)
@@ -353,7 +379,7 @@ public class PlatformOperations {
               st != null && st.timeoutSeconds() != null ? st.timeoutSeconds() : fallback);
       StartedRule rule;
       if (st != null && st.health() != null) {
-        rule = StartedRule.healthUrl(installed.env().substitute(st.health()), timeout);
+        rule = StartedRule.healthUrl(env.substitute(st.health()), timeout);
       } else if (st != null && st.logLine() != null) {
         rule = StartedRule.logLine(st.logLine(), timeout);
       } else if (st != null && st.runningSeconds() != null) {
@@ -372,13 +398,13 @@ public class PlatformOperations {
   }
 
   /** A start stage: {@code all}, {@code rest} or named services; whether to wait for them. */
-  record StartStage(Object start, boolean waitStarted) {
+  public record StartStage(Object start, boolean waitStarted) {
 
-    boolean all() {
+    public boolean all() {
       return "all".equals(start);
     }
 
-    List<String> services(java.util.Set<String> every, java.util.Set<String> startedSoFar) {
+    public List<String> services(java.util.Set<String> every, java.util.Set<String> startedSoFar) {
       if (all()) {
         return List.copyOf(every);
       }
@@ -390,7 +416,7 @@ public class PlatformOperations {
   }
 
   /** The start stages of a descriptor, in order; without stages, one: all services. */
-  static List<StartStage> startStages(PlatformDescriptor d) {
+  public static List<StartStage> startStages(PlatformDescriptor d) {
     if (d.stages() == null) {
       return List.of(new StartStage("all", false));
     }

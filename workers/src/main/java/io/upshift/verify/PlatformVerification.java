@@ -102,15 +102,78 @@ public class PlatformVerification {
 
   /** The descriptor's health checks only (what a rollback checks on the release it restored). */
   public List<Result> healthChecks(InstalledPlatform installed) throws InterruptedException {
+    return healthChecks(installed.descriptor(), installed.env()::substitute);
+  }
+
+  /**
+   * The checks of a release staged in the rehearsal (see the backup capability's staging): health
+   * checks and smoke requests against the staged services, through {@code url}, which maps a
+   * descriptor URL (variables substituted) to the staged service's address, or returns null when no
+   * staged service serves it (the check is then reported as not staged and does not fail); then the
+   * database checks (invariants, protected tables against {@code countsBefore}, required indexes)
+   * against the restored copies in {@code endpoints} (by database id). The log scan is left out.
+   *
+   * @param smokeTests whether to send the smoke requests (not when the staged services did not
+   *     start: they would only fail too)
+   */
+  public List<Result> verifyStaged(
+      PlatformDescriptor descriptor,
+      io.upshift.platform.EnvFile env,
+      java.util.function.UnaryOperator<String> url,
+      Map<String, io.upshift.platform.DatabaseEndpoints.Endpoint> endpoints,
+      Map<String, Long> countsBefore,
+      boolean smokeTests)
+      throws InterruptedException {
+    List<Result> results =
+        new ArrayList<>(healthChecks(descriptor, template -> url.apply(env.substitute(template))));
+    for (PlatformDescriptor.SmokeTest smoke :
+        smokeTests ? nullSafe(descriptor.smokeTests()) : List.<PlatformDescriptor.SmokeTest>of()) {
+      String target = url.apply(env.substitute(smoke.url()));
+      results.add(
+          target == null
+              ? new Result(
+                  "smoke " + smoke.name(),
+                  true,
+                  "not staged: no staged service publishes " + env.substitute(smoke.url()))
+              : smoke(smoke, target));
+    }
+    List<PlatformDescriptor.Database> databases = descriptor.databases();
+    boolean several = databases.size() > 1;
+    for (PlatformDescriptor.Database db : databases) {
+      var endpoint = endpoints.get(db.id());
+      if (endpoint == null) {
+        results.add(
+            new Result(
+                several ? "database " + db.id() : "database",
+                true,
+                "not staged: no restored copy (new in this release)"));
+        continue;
+      }
+      databaseChecks(db, several, endpoint, countsBefore, results);
+    }
+    return results;
+  }
+
+  private List<Result> healthChecks(
+      PlatformDescriptor descriptor, java.util.function.UnaryOperator<String> url)
+      throws InterruptedException {
     List<Result> results = new ArrayList<>();
-    for (PlatformDescriptor.HttpExpectation check :
-        nullSafe(installed.descriptor().healthChecks())) {
+    for (PlatformDescriptor.HttpExpectation check : nullSafe(descriptor.healthChecks())) {
+      String target = url.apply(check.url());
+      if (target == null) {
+        results.add(
+            new Result(
+                "health " + check.name(),
+                true,
+                "not staged: no staged service publishes " + check.url()));
+        continue;
+      }
       List<io.upshift.run.FieldError> errors = new ArrayList<>();
       HttpCheck parsed =
           HttpCheck.parse(
               Map.of(
                   "url",
-                  installed.env().substitute(check.url()),
+                  target,
                   "expectedStatus",
                   check.expectStatus() == null ? 200 : check.expectStatus(),
                   "attempts",
@@ -167,16 +230,24 @@ public class PlatformVerification {
       com.github.dockerjava.api.DockerClient docker,
       Map<String, Long> countsAtStop,
       List<Result> results) {
-    String prefix = several ? db.id() + "/" : "";
-    String where;
     io.upshift.platform.DatabaseEndpoints.Endpoint endpoint;
     try {
       endpoint = io.upshift.platform.DatabaseEndpoints.resolve(installed, db, docker);
-      where = endpoint.jdbcUrl();
     } catch (RuntimeException e) {
       results.add(new Result(several ? "database " + db.id() : "database", false, e.getMessage()));
       return;
     }
+    databaseChecks(db, several, endpoint, countsAtStop, results);
+  }
+
+  private void databaseChecks(
+      PlatformDescriptor.Database db,
+      boolean several,
+      io.upshift.platform.DatabaseEndpoints.Endpoint endpoint,
+      Map<String, Long> countsAtStop,
+      List<Result> results) {
+    String prefix = several ? db.id() + "/" : "";
+    String where = endpoint.jdbcUrl();
     try (Connection c =
         io.upshift.platform.PlatformConnections.open(
             endpoint.jdbcUrl(), endpoint.user(), endpoint.password())) {

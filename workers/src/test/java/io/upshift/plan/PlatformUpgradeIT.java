@@ -229,6 +229,108 @@ class PlatformUpgradeIT {
     assertThat(id).isGreaterThan(row.maxDiscardedId());
   }
 
+  /**
+   * Staging in the rehearsal catches the faulty releases before the approval: 1.1.1-fail-smoke's
+   * write answers 500 and 1.1.1-fail-health's backend never turns healthy, each on a staged copy of
+   * the release next to the restored backup. Both runs end refused before any approval task, naming
+   * the failing check; the live platform keeps its containers, images and health, every write a
+   * client made through it meanwhile is there, and no staging container is left.
+   */
+  @Test
+  void stagingCatchesFaultyReleasesBeforeTheApproval() throws Exception {
+    Deployment platform = deployments.get("failsmoke");
+    Map<String, String> before = containers(platform.project);
+    RunView smoke;
+    RunView health;
+    try (ApiWriter writer = writer(platform, "staged")) {
+      smoke = startAndAwaitEnd("failsmoke", "1.1.1-fail-smoke");
+      health = startAndAwaitEnd("failsmoke", "1.1.1-fail-health");
+      writer.close();
+      Map<Long, String> live = itemNames(platform, platform.connect());
+      assertThat(writer.acknowledged()).isNotEmpty();
+      writer
+          .acknowledged()
+          .forEach(
+              (id, name) ->
+                  assertThat(live.get(id)).as("acknowledged write %s", id).isEqualTo(name));
+      System.out.printf(
+          "STAGING | acknowledged %d during both runs | longest gap %.1f s%n",
+          writer.acknowledged().size(), writer.longestGapSeconds());
+    }
+    for (RunView run : List.of(smoke, health)) {
+      assertThat(run.state()).as(run.outcomeMessage()).isEqualTo("failed");
+      assertThat(run.currentElement()).isEqualTo("UpgradeRefused");
+      assertThat(run.steps())
+          .extracting(RunView.Step::jobType)
+          .doesNotContain("upshift.compose.stop", "upshift.compose.pull");
+      System.out.println("STAGING | " + run.outcomeMessage());
+    }
+    assertThat(smoke.outcomeMessage())
+        .contains("Staging of 1.1.1-fail-smoke failed on the restored copy, before any downtime")
+        .contains("smoke create-item")
+        .contains("answered 500");
+    assertThat(health.outcomeMessage())
+        .contains("Staging of 1.1.1-fail-health failed on the restored copy, before any downtime")
+        .contains("health backend-health")
+        .contains("service backend");
+    assertThat(containers(platform.project)).as("the live containers and images").isEqualTo(before);
+    assertThat(platform.awaitHealthy(platform.allServices(), Duration.ofSeconds(5)))
+        .allSatisfy((s, state) -> assertThat(state).isEqualTo("healthy"));
+    try (var docker = io.upshift.compose.DockerClients.local()) {
+      for (RunView run : List.of(smoke, health)) {
+        assertThat(
+                docker
+                    .listContainersCmd()
+                    .withShowAll(true)
+                    .withLabelFilter(Map.of("io.upshift.rehearsal", run.id()))
+                    .exec())
+            .as("staging and scratch containers left by run %s", run.id())
+            .isEmpty();
+      }
+    }
+  }
+
+  /** Container id -> image id and state of a compose project's containers. */
+  private static Map<String, String> containers(String project) throws Exception {
+    Map<String, String> out = new TreeMap<>();
+    try (var docker = io.upshift.compose.DockerClients.local()) {
+      for (var c :
+          docker
+              .listContainersCmd()
+              .withShowAll(true)
+              .withLabelFilter(Map.of("com.docker.compose.project", project))
+              .exec()) {
+        out.put(c.getId(), c.getImageId() + " " + c.getState());
+      }
+    }
+    return out;
+  }
+
+  /** Starts an upgrade and waits for its end, deciding nothing. */
+  private RunView startAndAwaitEnd(String platform, String target) {
+    ResponseEntity<RunView> started =
+        rest.postForEntity(
+            "/api/runs",
+            Map.of(
+                "runbook",
+                "platform-upgrade",
+                "variables",
+                Map.of("platform", platform, "targetVersion", target)),
+            RunView.class);
+    assertThat(started.getStatusCode()).isEqualTo(HttpStatus.CREATED);
+    String id = started.getBody().id();
+    currentRunId = id;
+    return await()
+        .atMost(Duration.ofMinutes(4))
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () -> {
+              assertThat(Approvals.waiting(rest, id)).as("an approval task").isEmpty();
+              return rest.getForObject("/api/runs/" + id, RunView.class);
+            },
+            run -> !run.state().equals("active"));
+  }
+
   /** Fault matrix row "smoke test fails"; the review drops the failed state. */
   @Test
   void hopTwoWhoseSmokeWriteFailsIsUndone() throws Exception {
@@ -341,7 +443,11 @@ class PlatformUpgradeIT {
                         });
                 corrupter.setDaemon(true);
                 corrupter.start();
-              });
+              },
+              // Staging would refuse the faulty release before the approval; this row tests the
+              // rollback after the point of no return, so its run skips staging.
+              Map.of("staging", false),
+              true);
       writer.close();
       assertThat(run.state()).as(run.outcomeMessage()).isEqualTo("failed");
       assertThat(run.currentElement()).isEqualTo("RolledBackByHand");
@@ -470,8 +576,15 @@ class PlatformUpgradeIT {
     Deployment platform = deployments.get(name);
     int hops = START_AT_1_1_0.contains(name) ? 1 : 2;
     reviewDecision = dropFailedState ? "approve" : "reject";
+    // The faulty releases' health and smoke failures are caught by staging in the rehearsal,
+    // before the approval (stagingCatchesFaultyReleasesBeforeTheApproval). These rows test the
+    // rollback after the point of no return, so their runs skip staging to reach the cutover.
+    Map<String, Object> extra =
+        target.equals("1.1.1-fail-smoke") || target.equals("1.1.1-fail-health")
+            ? Map.of("staging", false)
+            : Map.of();
     try (ApiWriter writer = writer(platform, name)) {
-      RunView run = upgrade(name, target, whileWaiting);
+      RunView run = upgrade(name, target, whileWaiting, extra, true);
       writer.close();
       assertThat(run.state()).as(run.outcomeMessage()).isEqualTo("rolled-back");
       assertThat(run.currentElement()).isEqualTo("RolledBack");

@@ -204,6 +204,24 @@ class PlatformUpgradePreparationIT {
     assertThat(evidence.at("/rehearsal/rowCounts").toString())
         .contains("items: 201 restored, 201 live");
     assertThat(evidence.at("/estimatedDowntimeSeconds").asLong()).isPositive();
+    // 1.1.0 ran staged on the restored copy; the estimate is built from the measured pieces.
+    assertThat(evidence.at("/rehearsal/staging/status").asText()).isEqualTo("passed");
+    assertThat(evidence.at("/rehearsal/staging/hops/0/services").toString())
+        .isEqualTo("{\"backend\":\"healthy\",\"worker\":\"healthy\"}");
+    assertThat(evidence.at("/rehearsal/staging/hops/0/checks").toString())
+        .contains("passed health backend-health")
+        .contains("passed smoke create-item")
+        .contains("passed invariant categories-present")
+        .contains("passed index items_sku_key");
+    JsonNode estimate = evidence.at("/rehearsal/downtimeEstimate/0");
+    System.out.println("ESTIMATE | demo 1.0.0 -> 1.1.0 | " + estimate);
+    assertThat(estimate.path("startUntilHealthySeconds").asDouble()).isPositive();
+    assertThat(estimate.path("stopSeconds").asDouble()).isEqualTo(20.0); // two groups, 10 s each
+    assertThat(evidence.at("/estimatedDowntimeSeconds").asDouble())
+        .isGreaterThanOrEqualTo(
+            estimate.path("stopSeconds").asDouble()
+                + estimate.path("migrationSeconds").asDouble()
+                + estimate.path("startUntilHealthySeconds").asDouble());
 
     // The evidence matches the files: the backup exists and its checksum is the manifest's.
     Path directory = dataDir.resolve("backups/demo/run-" + id);
@@ -399,14 +417,22 @@ class PlatformUpgradePreparationIT {
                 "platform-upgrade",
                 "variables",
                 Map.of(
-                    "platform", "prod", "targetVersion", "latest", "allowSteppingStones", "yes")),
+                    "platform",
+                    "prod",
+                    "targetVersion",
+                    "latest",
+                    "allowSteppingStones",
+                    "yes",
+                    "staging",
+                    "off")),
             Map.class);
 
     assertThat(response.getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
     assertThat(response.getBody().get("detail").toString())
         .contains("variables.platform: must be a registered platform: demo")
         .contains("variables.targetVersion")
-        .contains("variables.allowSteppingStones");
+        .contains("variables.allowSteppingStones")
+        .contains("variables.staging: must be true or false");
   }
 
   private String start(Map<String, Object> variables) {
