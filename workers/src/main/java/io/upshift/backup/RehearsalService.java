@@ -251,6 +251,7 @@ public class RehearsalService {
                 staging.startTimeout());
         PlatformDescriptor before = descriptor;
         String beforeCompose = readInstalledCompose(installed);
+        Double previousStagedStop = null;
         try (ReleaseRepository repository =
             ReleaseRepository.open(
                 platform,
@@ -326,6 +327,7 @@ public class RehearsalService {
             io.upshift.config.EnvMigration.apply(target, stagedEnv);
             EnvFile hopEnv = new EnvFile(new LinkedHashMap<>(stagedEnv));
             Double startSeconds = null;
+            Double stagedStop = null;
             if (stage) {
               Staging.Result staged =
                   stager.stage(
@@ -348,19 +350,32 @@ public class RehearsalService {
                     null);
               }
               startSeconds = staged.startMillis() / 1000.0;
+              stagedStop = staged.stopMillis() == null ? null : staged.stopMillis() / 1000.0;
             }
-            double stopSeconds =
+            double stopBound =
                 PlatformOperations.stopBound(
                             before, beforeCompose, before.compose().file(), installed.env())
                         .toMillis()
                     / 1000.0;
+            // The measured stop of the release this hop stops (staged by the previous hop), else
+            // of the release it starts (the same services on the next images), else the bound.
+            Double measuredStop = previousStagedStop != null ? previousStagedStop : stagedStop;
+            double stopSeconds = measuredStop != null ? measuredStop : stopBound;
             Map<String, Object> estimate = new LinkedHashMap<>();
             estimate.put("hop", hop.to());
             estimate.put("stopSeconds", stopSeconds);
             estimate.put(
                 "stopBasis",
-                "the stop plan's grace periods (longest per stop-order group, groups in turn):"
-                    + " the most a stop takes, when services ignore SIGTERM");
+                previousStagedStop != null
+                    ? "measured: the staged " + hop.from() + " stopped as the cutover stops it"
+                    : stagedStop != null
+                        ? "measured: the staged "
+                            + hop.to()
+                            + " stopped as the cutover stops it (the same services as the"
+                            + " running release, on the next release's images)"
+                        : "the stop plan's grace periods (longest per stop-order group, groups in"
+                            + " turn): the most a stop takes, when services ignore SIGTERM");
+            estimate.put("stopBoundSeconds", stopBound);
             estimate.put("migrationSeconds", hopSeconds);
             estimate.put(
                 "startUntilHealthySeconds",
@@ -381,6 +396,7 @@ public class RehearsalService {
                             * 10)
                     / 10.0);
             estimates.add(estimate);
+            previousStagedStop = stagedStop;
             before = target;
             beforeCompose = composeText;
           }

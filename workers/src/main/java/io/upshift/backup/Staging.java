@@ -89,6 +89,8 @@ final class Staging {
    *
    * @param startMillis from the first container's start until every service was started (or the
    *     wait ended)
+   * @param stopMillis how long stopping the staged services took, stopped as the cutover stops
+   *     them; null when staging failed (nothing to stop cleanly) or a stop failed
    * @param services each staged service's state at the end of the wait
    * @param checks every check: name, passed, detail
    */
@@ -97,6 +99,7 @@ final class Staging {
       boolean passed,
       String failure,
       long startMillis,
+      Long stopMillis,
       Map<String, String> services,
       List<PlatformVerification.Result> checks,
       List<String> hooks) {
@@ -109,6 +112,9 @@ final class Staging {
         map.put("failure", failure);
       }
       map.put("startUntilHealthySeconds", startMillis / 1000.0);
+      if (stopMillis != null) {
+        map.put("stopSeconds", stopMillis / 1000.0);
+      }
       map.put("services", services);
       map.put("hooks", hooks);
       map.put(
@@ -289,21 +295,74 @@ final class Staging {
         .filter(c -> !c.passed())
         .forEach(c -> problems.add(c.check() + ": " + c.detail()));
     boolean passed = problems.isEmpty();
+    Long stopMillis = passed ? stopAsTheCutoverWould(release, containers) : null;
     log.info(
-        "Staging of {} (run {}): {} in {} ms; services {}",
+        "Staging of {} (run {}): {} in {} ms, stopped in {} ms; services {}",
         release.hop(),
         runId,
         passed ? "passed" : "failed: " + problems,
         startMillis,
+        stopMillis,
         ordered);
     return new Result(
         release.hop(),
         passed,
         passed ? null : String.join("; ", problems),
         startMillis,
+        stopMillis,
         ordered,
         checks,
         hooks);
+  }
+
+  /**
+   * Stops the staged services the way the cutover stops the live ones (group by group in stop
+   * order, the services of a group at once, each with its grace period) and returns how long that
+   * took: a measured stop of the same services for the estimate, where the grace periods only bound
+   * it. Null if a stop failed.
+   */
+  private Long stopAsTheCutoverWould(Release release, Map<String, String> containers) {
+    PlatformDescriptor d = release.descriptor();
+    long begin = System.nanoTime();
+    for (Map<String, Duration> group :
+        PlatformOperations.stopGroups(
+            d, release.composeText(), d.compose().file(), release.env())) {
+      List<Thread> stops = new ArrayList<>();
+      java.util.concurrent.atomic.AtomicBoolean failed =
+          new java.util.concurrent.atomic.AtomicBoolean();
+      group.forEach(
+          (service, grace) -> {
+            String id = containers.get(service);
+            if (id != null) {
+              stops.add(
+                  Thread.ofVirtual()
+                      .start(
+                          () -> {
+                            try {
+                              docker
+                                  .stopContainerCmd(id)
+                                  .withTimeout((int) Math.max(1, grace.toSeconds()))
+                                  .exec();
+                            } catch (RuntimeException e) {
+                              failed.set(true);
+                              log.warn("Staged {} did not stop: {}", service, e.getMessage());
+                            }
+                          }));
+            }
+          });
+      for (Thread t : stops) {
+        try {
+          t.join();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return null;
+        }
+      }
+      if (failed.get()) {
+        return null;
+      }
+    }
+    return (System.nanoTime() - begin) / 1_000_000;
   }
 
   /** The last lines a staged service logged, on one line, for a failure message. */

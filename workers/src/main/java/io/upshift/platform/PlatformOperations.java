@@ -190,6 +190,21 @@ public class PlatformOperations {
     return total;
   }
 
+  /**
+   * The stop groups of a release, in the order the cutover stops them: per group, each service's
+   * grace period (descriptor, else compose {@code stop_grace_period}, else 10 s).
+   */
+  public static List<Map<String, Duration>> stopGroups(
+      PlatformDescriptor d, String composeText, String composeFile, EnvFile env) {
+    return StopPlan.of(
+            d,
+            composeText == null ? Map.of() : StopPlan.composeGrace(composeText, composeFile, env))
+        .groups()
+        .stream()
+        .map(StopPlan.Group::grace)
+        .toList();
+  }
+
   /** The stop plan of the installed release: groups by stop order, grace per service. */
   static StopPlan stopPlan(InstalledPlatform installed) {
     String file = installed.descriptor().compose().file();

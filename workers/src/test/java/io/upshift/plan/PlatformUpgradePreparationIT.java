@@ -216,7 +216,13 @@ class PlatformUpgradePreparationIT {
     JsonNode estimate = evidence.at("/rehearsal/downtimeEstimate/0");
     System.out.println("ESTIMATE | demo 1.0.0 -> 1.1.0 | " + estimate);
     assertThat(estimate.path("startUntilHealthySeconds").asDouble()).isPositive();
-    assertThat(estimate.path("stopSeconds").asDouble()).isEqualTo(20.0); // two groups, 10 s each
+    // The stop is measured: the staged 1.1.0 stopped as the cutover stops it, within its bound
+    // (two groups, 10 s grace each), and shown next to the measurement.
+    assertThat(estimate.path("stopBoundSeconds").asDouble()).isEqualTo(20.0);
+    assertThat(estimate.path("stopBasis").asText()).startsWith("measured: the staged 1.1.0");
+    assertThat(estimate.path("stopSeconds").asDouble()).isPositive().isLessThan(20.0);
+    assertThat(evidence.at("/rehearsal/staging/hops/0/stopSeconds").asDouble())
+        .isEqualTo(estimate.path("stopSeconds").asDouble());
     assertThat(evidence.at("/estimatedDowntimeSeconds").asDouble())
         .isGreaterThanOrEqualTo(
             estimate.path("stopSeconds").asDouble()

@@ -50,7 +50,15 @@ public final class DemoPlatform {
       removeLeftovers();
       run(List.of("bash", ROOT.resolve("deploy/images/build-images.sh").toString()), 20);
       Path repo = ROOT.resolve("workers/target/demo/platform.git");
-      run(List.of("bash", ROOT.resolve("deploy/demo/make-repo.sh").toString(), repo.toString()), 5);
+      // --force: the repository is this build's fixture, rewritten when a release's sources
+      // changed since an earlier build made it.
+      run(
+          List.of(
+              "bash",
+              ROOT.resolve("deploy/demo/make-repo.sh").toString(),
+              "--force",
+              repo.toString()),
+          5);
       repository = repo;
     }
     return repository;
