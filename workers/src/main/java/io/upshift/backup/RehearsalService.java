@@ -261,6 +261,80 @@ public class RehearsalService {
             Release release = plannedRelease(repository, hop);
             PlatformDescriptor target = hopDescriptor(repository, release, descriptor);
             double hopSeconds = 0;
+            // Expand migrations run while the running release still serves: on the copy, run them
+            // first, then prove that release still passes its own checks on the expanded schema.
+            Map<String, DatabaseMigrator.Phased> expanded = new LinkedHashMap<>();
+            Map<String, List<String>> expandPending = new LinkedHashMap<>();
+            for (PlatformDescriptor.Database db : target.databases()) {
+              ScratchServer server = servers.get(db.service());
+              if (evidenceById.containsKey(db.id())
+                  && server != null
+                  && db.migrations() != null
+                  && db.migrations().preDeploymentUpTo() != null) {
+                List<String> pending = new ArrayList<>();
+                expanded.put(
+                    db.id(),
+                    rehearseMigration(
+                        docker,
+                        repository,
+                        release,
+                        target,
+                        db,
+                        server,
+                        installed,
+                        runId,
+                        hop,
+                        pending,
+                        true));
+                expandPending.put(db.id(), pending);
+              }
+            }
+            Double runningStop = null;
+            if (stage && !expanded.isEmpty()) {
+              Staging.Result running =
+                  stager.stage(
+                      new Staging.Release(
+                          hop.from() + "-expanded",
+                          hop.from(),
+                          before,
+                          beforeCompose,
+                          new EnvFile(new LinkedHashMap<>(stagedEnv)),
+                          (path, into) ->
+                              repository.extract(
+                                  repository
+                                      .release(hop.from())
+                                      .orElseThrow(
+                                          () ->
+                                              new StepFailure(
+                                                  "Release "
+                                                      + hop.from()
+                                                      + " is gone from the repository")),
+                                  path,
+                                  into)),
+                      copies(before, servers, installed),
+                      copyCounts);
+              Map<String, Object> shown = new LinkedHashMap<>(running.asMap());
+              shown.put(
+                  "stagedAfter",
+                  "the pre-deployment (expand) migrations of "
+                      + hop.to()
+                      + ": the running release "
+                      + hop.from()
+                      + " must still pass its checks on the expanded schema");
+              stagedHops.add(shown);
+              if (!running.passed()) {
+                throw new RehearsalFailedException(
+                    "The pre-deployment migrations of "
+                        + hop.to()
+                        + " break the running release "
+                        + hop.from()
+                        + " on the restored copy (they must be backward compatible, they run"
+                        + " while it serves): "
+                        + running.failure(),
+                    null);
+              }
+              runningStop = running.stopMillis() == null ? null : running.stopMillis() / 1000.0;
+            }
             for (PlatformDescriptor.Database db : target.databases()) {
               ScratchServer server = servers.get(db.service());
               if (!evidenceById.containsKey(db.id()) || server == null) {
@@ -283,7 +357,16 @@ public class RehearsalService {
                       installed,
                       runId,
                       hop,
-                      pending);
+                      pending,
+                      false);
+              if (expanded.containsKey(db.id())) {
+                // Its expand step ran above; what ran now found nothing left for that phase.
+                phased =
+                    new DatabaseMigrator.Phased(
+                        expanded.get(db.id()).pre(), phased.downtime(), phased.post());
+                pending.clear(); // listed before the expand step ran: all of the hop's
+                pending.addAll(expandPending.get(db.id()));
+              }
               // The cutover's order: expand before the stop, the rest of the downtime, contract
               // after the start; only the downtime's share counts towards the estimate.
               DatabaseMigrator.Outcome outcome = phased.combined();
@@ -359,6 +442,9 @@ public class RehearsalService {
                     / 1000.0;
             // The measured stop of the release this hop stops (staged by the previous hop), else
             // of the release it starts (the same services on the next images), else the bound.
+            if (runningStop != null) {
+              previousStagedStop = runningStop;
+            }
             Double measuredStop = previousStagedStop != null ? previousStagedStop : stagedStop;
             double stopSeconds = measuredStop != null ? measuredStop : stopBound;
             Map<String, Object> estimate = new LinkedHashMap<>();
@@ -534,7 +620,8 @@ public class RehearsalService {
       InstalledPlatform installed,
       String runId,
       UpgradePlan.PlannedHop hop,
-      List<String> pending)
+      List<String> pending,
+      boolean expandOnly)
       throws IOException, InterruptedException {
     String name = db.resolveName(installed.env());
     String user = db.resolveUser(installed.env());
@@ -581,6 +668,14 @@ public class RehearsalService {
               Map.of(SCRATCH_LABEL, runId));
       // What the hop has to apply, for the evidence: Flyway's pending list or the statusCommand.
       pending.addAll(DatabaseMigrator.pending(docker, scratchTarget));
+      if (expandOnly) {
+        DatabaseMigrator.Outcome none =
+            new DatabaseMigrator.Outcome(db.id(), "flyway", List.of(), null, 0, null, null);
+        return new DatabaseMigrator.Phased(
+            DatabaseMigrator.migrate(docker, scratchTarget, DatabaseMigrator.Phase.PRE_DEPLOYMENT),
+            none,
+            none);
+      }
       return DatabaseMigrator.migrateInPhases(docker, scratchTarget);
     } catch (DatabaseMigrator.MigrationFailedException | CommandMigrator.TimeoutException e) {
       throw new RehearsalFailedException(

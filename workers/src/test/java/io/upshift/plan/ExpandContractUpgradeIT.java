@@ -174,6 +174,19 @@ class ExpandContractUpgradeIT {
             "migrations/V5.1__catch_up_status.sql downtime",
             "migrations/V5__item_status.sql pre-deployment",
             "migrations/V6__drop_processed_at.sql post-deployment");
+    // On the copy, the running 1.2.0 passed its own checks after the expand step (it serves
+    // while that step runs), then 2.0.0 passed its checks on the fully migrated copy.
+    assertThat(evidence.at("/rehearsal/staging/hops/0/hop").asText()).isEqualTo("1.2.0-expanded");
+    assertThat(evidence.at("/rehearsal/staging/hops/0/status").asText()).isEqualTo("passed");
+    assertThat(evidence.at("/rehearsal/staging/hops/0/stagedAfter").asText())
+        .contains("pre-deployment (expand) migrations of 2.0.0");
+    assertThat(evidence.at("/rehearsal/staging/hops/0/checks").toString())
+        .contains("passed smoke version")
+        .contains("passed smoke create-item");
+    assertThat(evidence.at("/rehearsal/staging/hops/1/hop").asText()).isEqualTo("2.0.0");
+    assertThat(evidence.at("/rehearsal/staging/hops/1/status").asText()).isEqualTo("passed");
+    assertThat(evidence.at("/rehearsal/downtimeEstimate/0/stopBasis").asText())
+        .startsWith("measured: the staged 1.2.0");
     assertThat(evidence.at("/rehearsal/preDeploymentSeconds").asDouble()).isPositive();
     assertThat(evidence.at("/rehearsal/postDeploymentSeconds").asDouble()).isPositive();
     assertThat(
