@@ -9,6 +9,7 @@ import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Network;
 import io.upshift.migration.ComposeServiceSpec;
 import io.upshift.platform.PlatformConnections;
+import io.upshift.run.StepFailure;
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -84,46 +85,16 @@ final class ScratchServer implements AutoCloseable {
       if (e.getMessage() == null || !e.getMessage().contains("address pool")) {
         throw e;
       }
-      // Docker's default address pools are used up (every compose project takes one): a small
-      // subnet of a private range Upshift keeps for its scratch networks, one no network uses.
-      String subnet = freeScratchSubnet(docker);
-      log.info(
-          "Docker's default address pools are used up; scratch network {} on {}", name, subnet);
-      docker
-          .createNetworkCmd()
-          .withName(name)
-          .withDriver("bridge")
-          .withLabels(Map.of(label, runId))
-          .withIpam(new Network.Ipam().withConfig(new Network.Ipam.Config().withSubnet(subnet)))
-          .exec();
+      // Not a subnet of Upshift's choosing: on the operator's host it could shadow a real network.
+      throw new StepFailure(
+          "Docker has no free address pool for the rehearsal's network "
+              + name
+              + ": every bridge network takes one (about 30 by default). Remove networks nothing"
+              + " uses (docker network prune) or give Docker more (default-address-pools in"
+              + " daemon.json), then retry",
+          e);
     }
     return name;
-  }
-
-  /** The range the scratch networks fall back to, in /24 slices. */
-  static final String FALLBACK_PREFIX = "10.213.";
-
-  private static String freeScratchSubnet(DockerClient docker) {
-    java.util.Set<String> used = new java.util.HashSet<>();
-    for (Network n : docker.listNetworksCmd().exec()) {
-      if (n.getIpam() != null && n.getIpam().getConfig() != null) {
-        for (Network.Ipam.Config c : n.getIpam().getConfig()) {
-          if (c.getSubnet() != null) {
-            used.add(c.getSubnet());
-          }
-        }
-      }
-    }
-    for (int i = 0; i < 256; i++) {
-      String subnet = FALLBACK_PREFIX + i + ".0/24";
-      if (!used.contains(subnet)) {
-        return subnet;
-      }
-    }
-    throw new IllegalStateException(
-        "No free subnet for a scratch network: Docker's default pools and "
-            + FALLBACK_PREFIX
-            + "0.0/16 are used up");
   }
 
   /**
