@@ -463,9 +463,9 @@ public class RehearsalService {
                             + " turn): the most a stop takes, when services ignore SIGTERM");
             estimate.put("stopBoundSeconds", stopBound);
             estimate.put("migrationSeconds", hopSeconds);
-            estimate.put(
-                "startUntilHealthySeconds",
-                startSeconds == null ? UNSTAGED_START_ALLOWANCE.toSeconds() : startSeconds);
+            double start =
+                startSeconds == null ? UNSTAGED_START_ALLOWANCE.toSeconds() : startSeconds;
+            estimate.put("startUntilHealthySeconds", start);
             estimate.put(
                 "startBasis",
                 startSeconds == null
@@ -473,14 +473,7 @@ public class RehearsalService {
                     : "measured in staging on the copy");
             estimate.put(
                 "estimatedDowntimeSeconds",
-                Math.round(
-                        (stopSeconds
-                                + hopSeconds
-                                + (startSeconds == null
-                                    ? UNSTAGED_START_ALLOWANCE.toSeconds()
-                                    : startSeconds))
-                            * 10)
-                    / 10.0);
+                Math.round((stopSeconds + hopSeconds + start) * 10) / 10.0);
             estimates.add(estimate);
             previousStagedStop = stagedStop;
             before = target;
