@@ -135,6 +135,20 @@ public class BackupService {
     return id;
   }
 
+  /**
+   * The dump command. At the stop the dump lies inside the downtime, so it trades a few percent of
+   * size for speed: {@code -Z1} dumped 200,000 rows (31 MB) in 0.44-0.55 s against 0.64-0.77 s at
+   * pg_dump's default level, 8 % larger. Before the stop the default level keeps backups small.
+   */
+  static List<String> pgDump(boolean atStop, String user, String database) {
+    List<String> command = new ArrayList<>(List.of("pg_dump", "-Fc"));
+    if (atStop) {
+      command.add("-Z1");
+    }
+    command.addAll(List.of("-U", user, "-d", database));
+    return command;
+  }
+
   /** Database services whose WAL position moved since {@code previous} (or that it lacks). */
   static List<String> changedServices(
       BackupManifest previous, Map<String, String> now, String firstService) {
@@ -417,7 +431,7 @@ public class BackupService {
               dump(
                   docker,
                   container,
-                  List.of("pg_dump", "-Fc", "-U", endpoint.user(), "-d", endpoint.name()),
+                  pgDump(atStop, endpoint.user(), endpoint.name()),
                   env,
                   partial,
                   dumpName,
