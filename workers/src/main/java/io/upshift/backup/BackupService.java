@@ -28,6 +28,10 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -147,6 +151,116 @@ public class BackupService {
     }
     command.addAll(List.of("-U", user, "-d", database));
     return command;
+  }
+
+  /**
+   * One database of a backup: its dump (or the previous backup's, linked, when its server's WAL did
+   * not move), its row counts into {@code counts}, and its server's globals when {@code
+   * globalsName} is given.
+   */
+  private static List<BackupManifest.BackupFile> backUpDatabase(
+      DockerClient docker,
+      InstalledPlatform installed,
+      PlatformDescriptor.Database db,
+      BackupManifest unchangedSince,
+      Path previousDir,
+      Path partial,
+      boolean atStop,
+      String globalsName,
+      Map<String, Long> counts,
+      String id,
+      String platform)
+      throws IOException, InterruptedException {
+    DatabaseEndpoints.Endpoint endpoint = DatabaseEndpoints.resolve(installed, db, docker);
+    String container =
+        runningContainer(docker, installed.registration().composeProject(), db.service());
+    List<String> env =
+        endpoint.password() == null ? List.of() : List.of("PGPASSWORD=" + endpoint.password());
+    long started = System.nanoTime();
+    List<BackupManifest.BackupFile> files = new ArrayList<>();
+    BackupManifest.BackupFile reused =
+        unchangedSince == null ? null : reuse(unchangedSince, previousDir, db, partial);
+    if (reused != null) {
+      files.add(reused);
+    } else {
+      files.add(
+          dump(
+              docker,
+              container,
+              pgDump(atStop, endpoint.user(), endpoint.name()),
+              env,
+              partial,
+              dumpName(db, endpoint.name()),
+              BackupManifest.DATABASE,
+              db.id()));
+    }
+    counts.putAll(
+        RehearsalService.rowCounts(endpoint.jdbcUrl(), endpoint.user(), endpoint.password()));
+    log.info(
+        "Backup {} of {}: database {} ({}) {} in {} ms",
+        id,
+        platform,
+        db.id(),
+        endpoint.name(),
+        reused != null ? "unchanged, linked from " + unchangedSince.id() : "dumped",
+        (System.nanoTime() - started) / 1_000_000);
+    if (globalsName != null) {
+      files.add(
+          dump(
+              docker,
+              container,
+              List.of("pg_dumpall", "--globals-only", "-U", endpoint.user()),
+              env,
+              partial,
+              globalsName,
+              BackupManifest.GLOBALS,
+              db.service()));
+    }
+    return files;
+  }
+
+  /** One volume of a backup, archived through a helper container of {@code image}. */
+  private static BackupManifest.BackupFile saveVolume(
+      DockerClient docker,
+      String image,
+      PlatformRegistry.Registration registration,
+      PlatformDescriptor.Volume volume,
+      Path partial,
+      String id,
+      String platform)
+      throws IOException, InterruptedException {
+    long started = System.nanoTime();
+    VolumeArchives.Source source =
+        VolumeArchives.resolve(
+            docker, registration.composeProject(), registration.workingDirectory(), volume);
+    BackupManifest.BackupFile archive =
+        VolumeArchives.save(
+            docker, image, platform, source, partial, "volumes/" + safe(volume.label()) + ".tar");
+    log.info(
+        "Backup {} of {}: volume {} ({}, {}) saved, {} bytes in {} ms",
+        id,
+        platform,
+        volume.label(),
+        source,
+        volume.policyOrDefault(),
+        archive.bytes(),
+        (System.nanoTime() - started) / 1_000_000);
+    return archive;
+  }
+
+  /** A part's result, with the part's own exception (a failed dump fails the backup). */
+  private static <T> T partResult(Future<T> part) throws IOException, InterruptedException {
+    try {
+      return part.get();
+    } catch (ExecutionException e) {
+      switch (e.getCause()) {
+        case IOException io -> throw io;
+        case InterruptedException interrupted -> throw interrupted;
+        case RuntimeException runtime -> throw runtime;
+        case Error error -> throw error;
+        default -> throw new IllegalStateException(e.getCause());
+      }
+    }
   }
 
   /** Database services whose WAL position moved since {@code previous} (or that it lacks). */
@@ -414,52 +528,58 @@ public class BackupService {
               ? List.copyOf(wal.keySet())
               : changedServices(previous, wal, databases.get(0).service());
       boolean oneServer = wal.size() == 1;
-      java.util.Set<String> globalsTaken = new java.util.HashSet<>();
-      for (PlatformDescriptor.Database db : databases) {
-        DatabaseEndpoints.Endpoint endpoint = DatabaseEndpoints.resolve(installed, db, docker);
-        String container = runningContainer(docker, registration.composeProject(), db.service());
-        List<String> env =
-            endpoint.password() == null ? List.of() : List.of("PGPASSWORD=" + endpoint.password());
-        String dumpName = dumpName(db, endpoint.name());
-        long dbStarted = System.nanoTime();
-        BackupManifest.BackupFile reused =
-            changed.contains(db.service()) ? null : reuse(previous, previousDir, db, partial);
-        if (reused != null) {
-          files.add(reused);
-        } else {
-          files.add(
-              dump(
-                  docker,
-                  container,
-                  pgDump(atStop, endpoint.user(), endpoint.name()),
-                  env,
-                  partial,
-                  dumpName,
-                  BackupManifest.DATABASE,
-                  db.id()));
+      // Every database dump and every volume archive of one backup runs at once: at the stop they
+      // lie inside the downtime, which would otherwise wait for their sum instead of the longest.
+      // The manifest keeps the order of the descriptor: each database, its server's globals, the
+      // configuration files, the volumes.
+      List<Future<List<BackupManifest.BackupFile>>> databaseParts = new ArrayList<>();
+      List<Future<BackupManifest.BackupFile>> volumeParts = new ArrayList<>();
+      try (ExecutorService parts = Executors.newVirtualThreadPerTaskExecutor()) {
+        java.util.Set<String> globalsTaken = new java.util.HashSet<>();
+        for (PlatformDescriptor.Database db : databases) {
+          boolean globals = globalsTaken.add(db.service());
+          Map<String, Long> counts = new java.util.LinkedHashMap<>();
+          rowCounts.put(db.id(), counts);
+          databaseParts.add(
+              parts.submit(
+                  () ->
+                      backUpDatabase(
+                          docker,
+                          installed,
+                          db,
+                          changed.contains(db.service()) ? null : previous,
+                          previousDir,
+                          partial,
+                          atStop,
+                          globals
+                              ? (oneServer
+                                  ? "globals.sql"
+                                  : "globals-" + safe(db.service()) + ".sql")
+                              : null,
+                          counts,
+                          id,
+                          platform)));
         }
-        rowCounts.put(
-            db.id(),
-            RehearsalService.rowCounts(endpoint.jdbcUrl(), endpoint.user(), endpoint.password()));
-        log.info(
-            "Backup {} of {}: database {} ({}) {} in {} ms",
-            id,
-            platform,
-            db.id(),
-            endpoint.name(),
-            reused != null ? "unchanged, linked from " + previous.id() : "dumped",
-            (System.nanoTime() - dbStarted) / 1_000_000);
-        if (globalsTaken.add(db.service())) {
-          files.add(
-              dump(
-                  docker,
-                  container,
-                  List.of("pg_dumpall", "--globals-only", "-U", endpoint.user()),
-                  env,
-                  partial,
-                  oneServer ? "globals.sql" : "globals-" + safe(db.service()) + ".sql",
-                  BackupManifest.GLOBALS,
-                  db.service()));
+        String image = null;
+        for (PlatformDescriptor.Volume volume : descriptor.volumes()) {
+          String policy = volume.policyOrDefault();
+          if ("skip".equals(policy)) {
+            skipped.add(new BackupManifest.SkippedVolume(volume.label(), volume.reason()));
+            continue;
+          }
+          if (!atStop && !"live".equals(policy)) {
+            continue; // saved after the stop, in the restore point, where it is consistent
+          }
+          if (image == null) {
+            image = helperImage(docker, installed);
+          }
+          String helper = image;
+          volumeParts.add(
+              parts.submit(
+                  () -> saveVolume(docker, helper, registration, volume, partial, id, platform)));
+        }
+        for (Future<List<BackupManifest.BackupFile>> part : databaseParts) {
+          files.addAll(partResult(part));
         }
       }
       for (String name : configFiles(descriptor)) {
@@ -479,40 +599,8 @@ public class BackupService {
           files.add(copy(source, partial.resolve("config").resolve(name), "config/" + name));
         }
       }
-      String image = null;
-      for (PlatformDescriptor.Volume volume : descriptor.volumes()) {
-        String policy = volume.policyOrDefault();
-        if ("skip".equals(policy)) {
-          skipped.add(new BackupManifest.SkippedVolume(volume.label(), volume.reason()));
-          continue;
-        }
-        if (!atStop && !"live".equals(policy)) {
-          continue; // saved after the stop, in the restore point, where it is consistent
-        }
-        if (image == null) {
-          image = helperImage(docker, installed);
-        }
-        long volumeStarted = System.nanoTime();
-        VolumeArchives.Source source =
-            VolumeArchives.resolve(docker, registration.composeProject(), workDir, volume);
-        BackupManifest.BackupFile archive =
-            VolumeArchives.save(
-                docker,
-                image,
-                platform,
-                source,
-                partial,
-                "volumes/" + safe(volume.label()) + ".tar");
-        files.add(archive);
-        log.info(
-            "Backup {} of {}: volume {} ({}, {}) saved, {} bytes in {} ms",
-            id,
-            platform,
-            volume.label(),
-            source,
-            policy,
-            archive.bytes(),
-            (System.nanoTime() - volumeStarted) / 1_000_000);
+      for (Future<BackupManifest.BackupFile> part : volumeParts) {
+        files.add(partResult(part));
       }
       String firstService = databases.get(0).service();
       BackupManifest manifest =
