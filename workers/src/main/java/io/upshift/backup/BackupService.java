@@ -155,10 +155,9 @@ public class BackupService {
 
   /**
    * One database of a backup: its dump (or the previous backup's, linked, when its server's WAL did
-   * not move), its row counts into {@code counts}, and its server's globals when {@code
-   * globalsName} is given.
+   * not move) and, alongside, its row counts into {@code counts}.
    */
-  private static List<BackupManifest.BackupFile> backUpDatabase(
+  private static BackupManifest.BackupFile backUpDatabase(
       DockerClient docker,
       InstalledPlatform installed,
       PlatformDescriptor.Database db,
@@ -166,7 +165,6 @@ public class BackupService {
       Path previousDir,
       Path partial,
       boolean atStop,
-      String globalsName,
       Map<String, Long> counts,
       String id,
       String platform)
@@ -177,25 +175,29 @@ public class BackupService {
     List<String> env =
         endpoint.password() == null ? List.of() : List.of("PGPASSWORD=" + endpoint.password());
     long started = System.nanoTime();
-    List<BackupManifest.BackupFile> files = new ArrayList<>();
+    BackupManifest.BackupFile file;
     BackupManifest.BackupFile reused =
         unchangedSince == null ? null : reuse(unchangedSince, previousDir, db, partial);
-    if (reused != null) {
-      files.add(reused);
-    } else {
-      files.add(
-          dump(
-              docker,
-              container,
-              pgDump(atStop, endpoint.user(), endpoint.name()),
-              env,
-              partial,
-              dumpName(db, endpoint.name()),
-              BackupManifest.DATABASE,
-              db.id()));
+    try (ExecutorService counting = Executors.newVirtualThreadPerTaskExecutor()) {
+      Future<Map<String, Long>> counted =
+          counting.submit(
+              () ->
+                  RehearsalService.rowCounts(
+                      endpoint.jdbcUrl(), endpoint.user(), endpoint.password()));
+      file =
+          reused != null
+              ? reused
+              : dump(
+                  docker,
+                  container,
+                  pgDump(atStop, endpoint.user(), endpoint.name()),
+                  env,
+                  partial,
+                  dumpName(db, endpoint.name()),
+                  BackupManifest.DATABASE,
+                  db.id());
+      counts.putAll(partResult(counted));
     }
-    counts.putAll(
-        RehearsalService.rowCounts(endpoint.jdbcUrl(), endpoint.user(), endpoint.password()));
     log.info(
         "Backup {} of {}: database {} ({}) {} in {} ms",
         id,
@@ -204,19 +206,31 @@ public class BackupService {
         endpoint.name(),
         reused != null ? "unchanged, linked from " + unchangedSince.id() : "dumped",
         (System.nanoTime() - started) / 1_000_000);
-    if (globalsName != null) {
-      files.add(
-          dump(
-              docker,
-              container,
-              List.of("pg_dumpall", "--globals-only", "-U", endpoint.user()),
-              env,
-              partial,
-              globalsName,
-              BackupManifest.GLOBALS,
-              db.service()));
-    }
-    return files;
+    return file;
+  }
+
+  /** The roles and tablespaces of a database's server ({@code pg_dumpall --globals-only}). */
+  private static BackupManifest.BackupFile backUpGlobals(
+      DockerClient docker,
+      InstalledPlatform installed,
+      PlatformDescriptor.Database db,
+      Path partial,
+      String name)
+      throws IOException, InterruptedException {
+    DatabaseEndpoints.Endpoint endpoint = DatabaseEndpoints.resolve(installed, db, docker);
+    String container =
+        runningContainer(docker, installed.registration().composeProject(), db.service());
+    List<String> env =
+        endpoint.password() == null ? List.of() : List.of("PGPASSWORD=" + endpoint.password());
+    return dump(
+        docker,
+        container,
+        List.of("pg_dumpall", "--globals-only", "-U", endpoint.user()),
+        env,
+        partial,
+        name,
+        BackupManifest.GLOBALS,
+        db.service());
   }
 
   /** One volume of a backup, archived through a helper container of {@code image}. */
@@ -532,12 +546,11 @@ public class BackupService {
       // lie inside the downtime, which would otherwise wait for their sum instead of the longest.
       // The manifest keeps the order of the descriptor: each database, its server's globals, the
       // configuration files, the volumes.
-      List<Future<List<BackupManifest.BackupFile>>> databaseParts = new ArrayList<>();
+      List<Future<BackupManifest.BackupFile>> databaseParts = new ArrayList<>();
       List<Future<BackupManifest.BackupFile>> volumeParts = new ArrayList<>();
       try (ExecutorService parts = Executors.newVirtualThreadPerTaskExecutor()) {
         java.util.Set<String> globalsTaken = new java.util.HashSet<>();
         for (PlatformDescriptor.Database db : databases) {
-          boolean globals = globalsTaken.add(db.service());
           Map<String, Long> counts = new java.util.LinkedHashMap<>();
           rowCounts.put(db.id(), counts);
           databaseParts.add(
@@ -551,14 +564,14 @@ public class BackupService {
                           previousDir,
                           partial,
                           atStop,
-                          globals
-                              ? (oneServer
-                                  ? "globals.sql"
-                                  : "globals-" + safe(db.service()) + ".sql")
-                              : null,
                           counts,
                           id,
                           platform)));
+          if (globalsTaken.add(db.service())) {
+            String name = oneServer ? "globals.sql" : "globals-" + safe(db.service()) + ".sql";
+            databaseParts.add(
+                parts.submit(() -> backUpGlobals(docker, installed, db, partial, name)));
+          }
         }
         String image = null;
         for (PlatformDescriptor.Volume volume : descriptor.volumes()) {
@@ -578,8 +591,8 @@ public class BackupService {
               parts.submit(
                   () -> saveVolume(docker, helper, registration, volume, partial, id, platform)));
         }
-        for (Future<List<BackupManifest.BackupFile>> part : databaseParts) {
-          files.addAll(partResult(part));
+        for (Future<BackupManifest.BackupFile> part : databaseParts) {
+          files.add(partResult(part));
         }
       }
       for (String name : configFiles(descriptor)) {
