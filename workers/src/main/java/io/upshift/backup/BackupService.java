@@ -133,7 +133,13 @@ public class BackupService {
           previous.id(),
           changed,
           volumes);
-      id = take(platform, runId, "-stop-" + hop, true, previous).id();
+      BackupManifest taken = take(platform, runId, "-stop-" + hop, true, previous);
+      id = taken.id();
+      // Counted after the stop, by the restore point itself: no need to count again.
+      if (taken.rowCounts() != null && !taken.rowCounts().isEmpty()) {
+        writeCountsAtStop(runId, hop, installed, taken.rowCounts());
+        return id;
+      }
     }
     recordCountsAtStop(platform, runId, hop);
     return id;
@@ -341,20 +347,36 @@ public class BackupService {
     }
     InstalledPlatform installed =
         InstalledPlatform.load(platform, registry.find(platform).orElseThrow());
-    Map<String, Long> first = null;
+    Map<String, Map<String, Long>> counts = new java.util.LinkedHashMap<>();
     try (DockerClient docker = DockerClients.local()) {
       for (PlatformDescriptor.Database db : installed.descriptor().databases()) {
         DatabaseEndpoints.Endpoint endpoint = DatabaseEndpoints.resolve(installed, db, docker);
-        Map<String, Long> counts =
-            RehearsalService.rowCounts(endpoint.jdbcUrl(), endpoint.user(), endpoint.password());
-        Path perDatabase = countsAtStop(runId, hop, db.id());
-        Files.createDirectories(perDatabase.getParent());
-        JSON.writeValue(perDatabase.toFile(), counts);
-        if (first == null) {
-          first = counts;
-        }
+        counts.put(
+            db.id(),
+            RehearsalService.rowCounts(endpoint.jdbcUrl(), endpoint.user(), endpoint.password()));
       }
     }
+    return writeCountsAtStop(runId, hop, installed, counts);
+  }
+
+  /**
+   * Keeps each database's counts at a hop's stop, and the first database's under the version-1
+   * name; returns the first database's.
+   */
+  private Map<String, Long> writeCountsAtStop(
+      String runId, String hop, InstalledPlatform installed, Map<String, Map<String, Long>> counts)
+      throws IOException {
+    Map<String, Long> first = null;
+    for (PlatformDescriptor.Database db : installed.descriptor().databases()) {
+      Map<String, Long> these = counts.getOrDefault(db.id(), Map.of());
+      Path perDatabase = countsAtStop(runId, hop, db.id());
+      Files.createDirectories(perDatabase.getParent());
+      JSON.writeValue(perDatabase.toFile(), these);
+      if (first == null) {
+        first = these;
+      }
+    }
+    Path file = countsAtStop(runId, hop);
     Files.createDirectories(file.getParent());
     JSON.writeValue(file.toFile(), first == null ? Map.of() : first);
     return first == null ? Map.of() : first;
