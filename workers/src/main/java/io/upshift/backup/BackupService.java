@@ -175,11 +175,8 @@ public class BackupService {
       String id,
       String platform)
       throws IOException, InterruptedException {
-    DatabaseEndpoints.Endpoint endpoint = DatabaseEndpoints.resolve(installed, db, docker);
-    String container =
-        runningContainer(docker, installed.registration().composeProject(), db.service());
-    List<String> env =
-        endpoint.password() == null ? List.of() : List.of("PGPASSWORD=" + endpoint.password());
+    DumpSource source = DumpSource.of(docker, installed, db);
+    DatabaseEndpoints.Endpoint endpoint = source.endpoint();
     long started = System.nanoTime();
     BackupManifest.BackupFile file;
     BackupManifest.BackupFile reused =
@@ -195,9 +192,9 @@ public class BackupService {
               ? reused
               : dump(
                   docker,
-                  container,
+                  source.container(),
                   pgDump(atStop, endpoint.user(), endpoint.name()),
-                  env,
+                  source.env(),
                   partial,
                   dumpName(db, endpoint.name()),
                   BackupManifest.DATABASE,
@@ -215,6 +212,20 @@ public class BackupService {
     return file;
   }
 
+  /** Where a database's dumps run: its endpoint, its service's container, the password. */
+  private record DumpSource(
+      DatabaseEndpoints.Endpoint endpoint, String container, List<String> env) {
+
+    static DumpSource of(
+        DockerClient docker, InstalledPlatform installed, PlatformDescriptor.Database db) {
+      DatabaseEndpoints.Endpoint endpoint = DatabaseEndpoints.resolve(installed, db, docker);
+      return new DumpSource(
+          endpoint,
+          runningContainer(docker, installed.registration().composeProject(), db.service()),
+          endpoint.password() == null ? List.of() : List.of("PGPASSWORD=" + endpoint.password()));
+    }
+  }
+
   /** The roles and tablespaces of a database's server ({@code pg_dumpall --globals-only}). */
   private static BackupManifest.BackupFile backUpGlobals(
       DockerClient docker,
@@ -223,16 +234,12 @@ public class BackupService {
       Path partial,
       String name)
       throws IOException, InterruptedException {
-    DatabaseEndpoints.Endpoint endpoint = DatabaseEndpoints.resolve(installed, db, docker);
-    String container =
-        runningContainer(docker, installed.registration().composeProject(), db.service());
-    List<String> env =
-        endpoint.password() == null ? List.of() : List.of("PGPASSWORD=" + endpoint.password());
+    DumpSource source = DumpSource.of(docker, installed, db);
     return dump(
         docker,
-        container,
-        List.of("pg_dumpall", "--globals-only", "-U", endpoint.user()),
-        env,
+        source.container(),
+        List.of("pg_dumpall", "--globals-only", "-U", source.endpoint().user()),
+        source.env(),
         partial,
         name,
         BackupManifest.GLOBALS,
