@@ -24,10 +24,13 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$ROOT/bench/lib/service.sh"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/upshift-itself-bench.XXXXXX")"
 PID=""
-cleanup() { bench_stop_service; rm -rf "$WORK"; }
+say() { printf '[bench] %s\n' "$*" >&2; }
+cleanup() { # UPSHIFT_BENCH_KEEP=1 keeps the work directory (service log, runs, answers) to look into
+  bench_stop_service
+  if [ "${UPSHIFT_BENCH_KEEP:-}" = 1 ]; then say "kept $WORK"; else rm -rf "$WORK"; fi
+}
 trap cleanup EXIT
 
-say() { printf '[bench] %s\n' "$*" >&2; }
 ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 load() { uptime | sed 's/.*load average: //'; }
 
@@ -78,8 +81,9 @@ done
 wall=$(ms "$t1")
 wait "$POSTS"
 created="$(grep -c '^201$' "$WORK/codes" || true)"
+answers="$(sort "$WORK/codes" | uniq -c | awk '{printf "%s%s x%s", (NR > 1 ? ", " : ""), $2, $1}')"
 bench_api "$BASE/api/runs?runbook=health-check&limit=500" >"$WORK/runs.json"
-echo "$RUNS concurrent runs: $created accepted (201), wall time $wall ms from the first request until all ended;" \
+echo "$RUNS concurrent runs: $created accepted (201; answers: $answers), wall time $wall ms from the first request until all ended;" \
   "$(FIRST="$first" python3 - "$WORK/runs.json" <<'PY'
 import json, os, sys
 from datetime import datetime
