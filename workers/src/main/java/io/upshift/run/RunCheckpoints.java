@@ -13,6 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
+import org.springframework.transaction.support.TransactionOperations;
 
 /**
  * What a run needs to continue after a restart of the embedded engine (table {@code
@@ -31,9 +32,13 @@ import org.springframework.stereotype.Repository;
  *
  * <p>Process variables are small and hold no secrets (workers resolve credentials by reference), so
  * keeping them is safe. A run's steps run one after the other, except the parallel checks of a
- * health check: the merge is serialised in this service. A step older than the position
- * (re-delivered, or a parallel sibling) adds its outputs but not its inputs, which may be older
- * than what later steps wrote.
+ * health check: each write is one transaction that locks the run's row before it reads, so merges
+ * of one run follow one another. There is no lock in this service: a caller inside a transaction
+ * (the start of a run) already holds a connection, and a lock taken after a connection by one
+ * thread and before it by another deadlocked the pool under 100 concurrent starts (every connection
+ * held by a start waiting for the lock, the lock held by a step waiting for a connection). A step
+ * older than the position (re-delivered, or a parallel sibling) adds its outputs but not its
+ * inputs, which may be older than what later steps wrote.
  */
 @Repository
 public class RunCheckpoints {
@@ -47,11 +52,14 @@ public class RunCheckpoints {
   private final JdbcClient jdbc;
   private final ObjectMapper json;
   private final Clock clock;
+  private final TransactionOperations transactions;
 
-  RunCheckpoints(JdbcClient jdbc, ObjectMapper json, Clock clock) {
+  RunCheckpoints(
+      JdbcClient jdbc, ObjectMapper json, Clock clock, TransactionOperations transactions) {
     this.jdbc = jdbc;
     this.json = json;
     this.clock = clock;
+    this.transactions = transactions;
   }
 
   /**
@@ -65,8 +73,9 @@ public class RunCheckpoints {
    * The run (re)started on the engine with these variables, before {@code elementId} (null: at its
    * start event). Replaces what was kept.
    */
-  synchronized void started(String runId, String elementId, Map<String, Object> variables) {
-    write(runId, elementId, new LinkedHashMap<>(variables));
+  void started(String runId, String elementId, Map<String, Object> variables) {
+    transactions.executeWithoutResult(
+        tx -> write(runId, elementId, new LinkedHashMap<>(variables)));
   }
 
   /**
@@ -76,10 +85,14 @@ public class RunCheckpoints {
    *
    * @return true when the position is now {@code elementId}
    */
-  public synchronized boolean reached(String runId, String elementId, long jobKey) {
+  public boolean reached(String runId, String elementId, long jobKey) {
     if (runId == null || elementId == null) {
       return false;
     }
+    return Boolean.TRUE.equals(transactions.execute(tx -> reachedNow(runId, elementId, jobKey)));
+  }
+
+  private boolean reachedNow(String runId, String elementId, long jobKey) {
     int changed =
         jdbc.sql(
                 "UPDATE run_checkpoint SET element_id = ?, position_key = ?, updated_at = ?"
@@ -118,12 +131,17 @@ public class RunCheckpoints {
    * behind the kept position (its job key is lower: re-delivered, or a parallel sibling) adds only
    * its outputs: its inputs were read before later steps wrote theirs.
    */
-  synchronized void completed(
+  void completed(
       String runId, long jobKey, Map<String, Object> inputs, Map<String, Object> outputs) {
     if (runId == null) {
       return;
     }
-    Optional<Checkpoint> kept = find(runId);
+    transactions.executeWithoutResult(tx -> completedNow(runId, jobKey, inputs, outputs));
+  }
+
+  private void completedNow(
+      String runId, long jobKey, Map<String, Object> inputs, Map<String, Object> outputs) {
+    Optional<Checkpoint> kept = find(runId, true);
     Map<String, Object> variables =
         new LinkedHashMap<>(kept.map(Checkpoint::variables).orElse(Map.of()));
     Long position = kept.map(Checkpoint::positionKey).orElse(null);
@@ -149,9 +167,15 @@ public class RunCheckpoints {
   }
 
   public Optional<Checkpoint> find(String runId) {
+    return find(runId, false);
+  }
+
+  /** {@code forUpdate}: the row stays locked until the caller's transaction ends. */
+  private Optional<Checkpoint> find(String runId, boolean forUpdate) {
     return jdbc.sql(
             "SELECT element_id, variables, updated_at, position_key FROM run_checkpoint"
-                + " WHERE run_id = ?")
+                + " WHERE run_id = ?"
+                + (forUpdate ? " FOR UPDATE" : ""))
         .param(runId)
         .query(
             (rs, i) ->

@@ -11,7 +11,9 @@ import java.util.UUID;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The rule of a run's kept position: it only moves forward, by job key, whatever order the writes
@@ -32,7 +34,12 @@ class RunCheckpointsTest {
   RunCheckpointsTest() {
     Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
     journal = new RunJournal(jdbc);
-    checkpoints = new RunCheckpoints(jdbc, new ObjectMapper(), Clock.fixed(T0, ZoneOffset.UTC));
+    checkpoints =
+        new RunCheckpoints(
+            jdbc,
+            new ObjectMapper(),
+            Clock.fixed(T0, ZoneOffset.UTC),
+            new TransactionTemplate(new DataSourceTransactionManager(dataSource)));
     journal.created(runId, "platform-upgrade", 1, "op", T0);
     checkpoints.started(runId, null, Map.of("runId", runId, "platform", "demo"));
   }
