@@ -15,6 +15,9 @@ import java.util.Map;
  * @param walPositions per database service: its WAL position before the dumps
  * @param rowCounts per database id: the row count of every table when it was dumped
  * @param skippedVolumes volumes the descriptor says not to save, with the reason
+ * @param durationMillis how long taking the backup took, until its last file was written (the
+ *     verification after that not counted): what the rehearsal's downtime estimate counts for the
+ *     restore point a hop takes at the stop
  */
 public record BackupManifest(
     String id,
@@ -28,7 +31,8 @@ public record BackupManifest(
     String walPosition,
     Map<String, String> walPositions,
     Map<String, Map<String, Long>> rowCounts,
-    List<SkippedVolume> skippedVolumes) {
+    List<SkippedVolume> skippedVolumes,
+    Long durationMillis) {
 
   /** Kinds of file in a backup. */
   public static final String DATABASE = "database";

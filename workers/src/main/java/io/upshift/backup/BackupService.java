@@ -658,7 +658,8 @@ public class BackupService {
               wal.get(firstService),
               wal,
               rowCounts,
-              skipped);
+              skipped,
+              (System.nanoTime() - startedNanos) / 1_000_000);
       JSON.writeValue(partial.resolve("manifest.json").toFile(), manifest);
       boolean verified = verify(partial, manifest);
       if (!verified) {

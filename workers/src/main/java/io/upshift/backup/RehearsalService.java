@@ -84,13 +84,14 @@ public class RehearsalService {
    * @param preDeploymentSeconds the pre-deployment (expand) migrations, run before the stop
    * @param postDeploymentSeconds the post-deployment (contract) migrations, run after the start
    * @param staging {@code status} (passed / skipped) and per hop what {@link Staging} found
-   * @param downtimeEstimate per hop: stop, migrations, start until healthy and their sum, seconds
+   * @param estimatedDowntimeSeconds the sum over the hops, to a tenth of a second
+   * @param downtimeEstimate per hop: stop, restore point, migrations, start and their sum, seconds
    */
   public record Rehearsal(
       Map<String, long[]> counts,
       List<String> migrations,
       double migrationSeconds,
-      long estimatedDowntimeSeconds,
+      double estimatedDowntimeSeconds,
       long rowsWrittenSinceBackup,
       List<Map<String, Object>> databases,
       Map<String, Object> staging,
@@ -252,6 +253,26 @@ public class RehearsalService {
         PlatformDescriptor before = descriptor;
         String beforeCompose = readInstalledCompose(installed);
         Double previousStagedStop = null;
+        // Each hop takes a restore point inside its downtime: the same databases as the run's
+        // backup (at a faster compression), so that backup's time stands for it.
+        double restorePoint =
+            manifest.durationMillis() == null ? 0 : manifest.durationMillis() / 1000.0;
+        String restorePointBasis =
+            manifest.durationMillis() == null
+                ? "not known (the backup " + manifest.id() + " did not record its duration)"
+                : "the run's backup "
+                    + manifest.id()
+                    + " took this long; the restore point at the stop dumps the same databases";
+        // The cutover starts each start stage with a compose process, which staging (Docker's API)
+        // does not run: its fixed cost, timed once on the live project with a read-only command.
+        Double composeSeconds = null;
+        if (stage) {
+          try {
+            composeSeconds = PlatformOperations.composeRoundTrip(installed).toMillis() / 1000.0;
+          } catch (RuntimeException e) {
+            log.warn("Could not time a compose command on {}: {}", platform, e.getMessage());
+          }
+        }
         try (ReleaseRepository repository =
             ReleaseRepository.open(
                 platform,
@@ -410,6 +431,9 @@ public class RehearsalService {
             io.upshift.config.EnvMigration.apply(target, stagedEnv);
             EnvFile hopEnv = new EnvFile(new LinkedHashMap<>(stagedEnv));
             Double startSeconds = null;
+            Double healthySeconds = null;
+            double createSeconds = 0;
+            boolean entryPointsAnswered = false;
             Double stagedStop = null;
             if (stage) {
               Staging.Result staged =
@@ -432,7 +456,11 @@ public class RehearsalService {
                         + staged.failure(),
                     null);
               }
-              startSeconds = staged.startMillis() / 1000.0;
+              healthySeconds = staged.startMillis() / 1000.0;
+              createSeconds = staged.createMillis() / 1000.0;
+              entryPointsAnswered = staged.answeringMillis() != null;
+              startSeconds =
+                  entryPointsAnswered ? staged.answeringMillis() / 1000.0 : healthySeconds;
               stagedStop = staged.stopMillis() == null ? null : staged.stopMillis() / 1000.0;
             }
             double stopBound =
@@ -462,30 +490,58 @@ public class RehearsalService {
                         : "the stop plan's grace periods (longest per stop-order group, groups in"
                             + " turn): the most a stop takes, when services ignore SIGTERM");
             estimate.put("stopBoundSeconds", stopBound);
+            estimate.put("restorePointSeconds", restorePoint);
+            estimate.put("restorePointBasis", restorePointBasis);
             estimate.put("migrationSeconds", hopSeconds);
+            int stages = PlatformOperations.startStages(target).size();
+            double composeCost = composeSeconds == null ? 0 : composeSeconds * stages;
             double start =
-                startSeconds == null ? UNSTAGED_START_ALLOWANCE.toSeconds() : startSeconds;
-            estimate.put("startUntilHealthySeconds", start);
+                startSeconds == null
+                    ? UNSTAGED_START_ALLOWANCE.toSeconds()
+                    : Math.round((composeCost + createSeconds + startSeconds) * 1000) / 1000.0;
+            estimate.put("startSeconds", start);
+            if (startSeconds != null) {
+              Map<String, Object> parts = new LinkedHashMap<>();
+              parts.put("composeSeconds", composeCost);
+              parts.put("createSeconds", createSeconds);
+              parts.put(
+                  entryPointsAnswered ? "untilAnsweringSeconds" : "untilStartedSeconds",
+                  startSeconds);
+              estimate.put("startParts", parts);
+            }
+            estimate.put(
+                "startUntilHealthySeconds", healthySeconds == null ? start : healthySeconds);
             estimate.put(
                 "startBasis",
                 startSeconds == null
                     ? "not measured (staging skipped): a guess"
-                    : "measured in staging on the copy");
+                    : (entryPointsAnswered
+                            ? "measured in staging on the copy: until the entry points (health"
+                                + " checks) answered, polled every 100 ms, as the cutover counts"
+                                + " downtime"
+                            : "measured in staging on the copy: until every service was started"
+                                + " by its rule (no entry point answered to time)")
+                        + "; plus creating the containers and "
+                        + stages
+                        + " compose process(es) of "
+                        + (composeSeconds == null ? "unknown cost" : composeSeconds + " s")
+                        + ", which the cutover's start pays");
             estimate.put(
                 "estimatedDowntimeSeconds",
-                Math.round((stopSeconds + hopSeconds + start) * 10) / 10.0);
+                Math.round((stopSeconds + restorePoint + hopSeconds + start) * 10) / 10.0);
             estimates.add(estimate);
             previousStagedStop = stagedStop;
             before = target;
             beforeCompose = composeText;
           }
         }
-        long estimate =
+        double estimate =
             Math.round(
-                Math.ceil(
                     estimates.stream()
-                        .mapToDouble(e -> (Double) e.get("estimatedDowntimeSeconds"))
-                        .sum()));
+                            .mapToDouble(e -> (Double) e.get("estimatedDowntimeSeconds"))
+                            .sum()
+                        * 10)
+                / 10.0;
         Map<String, Object> stagingEvidence = new LinkedHashMap<>();
         stagingEvidence.put("status", stage ? "passed" : "skipped");
         if (!stage) {

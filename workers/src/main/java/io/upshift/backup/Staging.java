@@ -27,6 +27,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -70,6 +71,9 @@ final class Staging {
   private static final String PROJECT_LABEL = "com.docker.compose.project";
   private static final String SERVICE_LABEL = "com.docker.compose.service";
 
+  /** How long the entry points may take to answer after every staged service has started. */
+  private static final Duration ENTRY_POINT_GRACE = Duration.ofSeconds(5);
+
   /** One hop's release to stage. */
   record Release(
       String hop,
@@ -87,8 +91,13 @@ final class Staging {
   /**
    * What the staging of one hop found.
    *
+   * @param createMillis creating the staged containers (before the start; the cutover's {@code
+   *     compose up} creates them inside the downtime)
    * @param startMillis from the first container's start until every service was started (or the
    *     wait ended)
+   * @param answeringMillis from the first container's start until the release's entry points (its
+   *     health checks, polled every 100 ms at the staged addresses) all answered, as users would
+   *     see it; null if it declares none or they did not answer
    * @param stopMillis how long stopping the staged services took, stopped as the cutover stops
    *     them; null when staging failed (nothing to stop cleanly) or a stop failed
    * @param services each staged service's state at the end of the wait
@@ -98,7 +107,9 @@ final class Staging {
       String hop,
       boolean passed,
       String failure,
+      long createMillis,
       long startMillis,
+      Long answeringMillis,
       Long stopMillis,
       Map<String, String> services,
       List<PlatformVerification.Result> checks,
@@ -111,7 +122,11 @@ final class Staging {
       if (failure != null) {
         map.put("failure", failure);
       }
+      map.put("createSeconds", createMillis / 1000.0);
       map.put("startUntilHealthySeconds", startMillis / 1000.0);
+      if (answeringMillis != null) {
+        map.put("startUntilAnsweringSeconds", answeringMillis / 1000.0);
+      }
       if (stopMillis != null) {
         map.put("stopSeconds", stopMillis / 1000.0);
       }
@@ -192,6 +207,7 @@ final class Staging {
     Map<Integer, String[]> published =
         new LinkedHashMap<>(); // host port -> service, container port
     Map<String, String> containers = new LinkedHashMap<>();
+    long createNanos = 0;
     for (String service : staged) {
       ComposeServiceSpec spec =
           ComposeServiceSpec.of(
@@ -206,12 +222,16 @@ final class Staging {
           definitions.get(service) instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
       publishedPorts(definition.get("ports"), release.env())
           .forEach((host, container) -> published.put(host, new String[] {service, container}));
+      CommandMigrator.ensureImage(docker, spec.image());
+      long creating = System.nanoTime();
       containers.put(service, create(release, project, spec, definition, files));
+      createNanos += System.nanoTime() - creating;
     }
 
     // Start stage by stage; hooks after the migrations in their service's container once it runs.
     Map<String, StartedRule> rules = new LinkedHashMap<>();
-    Map<String, String> address = new LinkedHashMap<>();
+    // Read by the entry point watch's thread too.
+    Map<String, String> address = new java.util.concurrent.ConcurrentHashMap<>();
     UnaryOperator<String> url = u -> stagedUrl(u, published, containers, address);
     PlatformOperations.startedRules(d, release.env())
         .forEach(
@@ -220,12 +240,48 @@ final class Staging {
                 rules.put(service, staged(rule, url));
               }
             });
+    long begin = System.nanoTime();
+    Instant beginAt = Instant.now();
+    try (PlatformOperations.EntryPointWatch entryPoints =
+        PlatformOperations.watchEntryPoints(d, release.env(), url)) {
+      return startAndCheck(
+          release,
+          project,
+          staged,
+          published,
+          containers,
+          rules,
+          url,
+          begin,
+          beginAt,
+          entryPoints,
+          copies,
+          countsBefore,
+          createNanos / 1_000_000);
+    }
+  }
+
+  private Result startAndCheck(
+      Release release,
+      String project,
+      List<String> staged,
+      Map<Integer, String[]> published,
+      Map<String, String> containers,
+      Map<String, StartedRule> rules,
+      UnaryOperator<String> url,
+      long begin,
+      Instant beginAt,
+      PlatformOperations.EntryPointWatch entryPoints,
+      Map<String, DatabaseEndpoints.Endpoint> copies,
+      Map<String, Long> countsBefore,
+      long createMillis)
+      throws IOException, InterruptedException {
+    PlatformDescriptor d = release.descriptor();
     ComposeServices services = new ComposeServices(docker);
     Map<String, String> states = new LinkedHashMap<>();
     List<String> hooks = new ArrayList<>();
     List<String> problems = new ArrayList<>();
     Set<String> startedSoFar = new LinkedHashSet<>();
-    long begin = System.nanoTime();
     boolean stopped = false;
     for (PlatformOperations.StartStage stage : PlatformOperations.startStages(d)) {
       List<String> names =
@@ -267,6 +323,15 @@ final class Staging {
       states.putAll(services.awaitStarted(project, rest));
     }
     long startMillis = (System.nanoTime() - begin) / 1_000_000;
+    // Users get the platform back when its entry points answer, which is usually before every
+    // service's healthcheck has passed; a little longer is allowed once all have started.
+    Long answeringMillis =
+        entryPoints.declared() && states.values().stream().allMatch(PlatformOperations::isStarted)
+            ? entryPoints
+                .allAnswered(ENTRY_POINT_GRACE)
+                .map(at -> Math.max(0, Duration.between(beginAt, at).toMillis()))
+                .orElse(null)
+            : null;
     Map<String, String> ordered = new LinkedHashMap<>();
     for (String service : staged) {
       ordered.put(service, states.getOrDefault(service, "not started: an earlier stage failed"));
@@ -297,18 +362,22 @@ final class Staging {
     boolean passed = problems.isEmpty();
     Long stopMillis = passed ? stopAsTheCutoverWould(release, containers) : null;
     log.info(
-        "Staging of {} (run {}): {} in {} ms, stopped in {} ms; services {}",
+        "Staging of {} (run {}): {}; started in {} ms, entry points answered in {} ms, stopped in"
+            + " {} ms; services {}",
         release.hop(),
         runId,
         passed ? "passed" : "failed: " + problems,
         startMillis,
+        answeringMillis,
         stopMillis,
         ordered);
     return new Result(
         release.hop(),
         passed,
         passed ? null : String.join("; ", problems),
+        createMillis,
         startMillis,
+        answeringMillis,
         stopMillis,
         ordered,
         checks,
@@ -381,7 +450,6 @@ final class Staging {
       Map<String, Object> definition,
       Path files)
       throws IOException, InterruptedException {
-    CommandMigrator.ensureImage(docker, spec.image());
     String name = (project + "-" + spec.service()).replaceAll("[^a-zA-Z0-9_.-]", "-");
     List<Bind> binds = new ArrayList<>();
     List<Volume> anonymous = new ArrayList<>();

@@ -24,6 +24,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -269,23 +270,49 @@ public class PlatformOperations {
     }
   }
 
+  /**
+   * Watches a release's entry points (its descriptor's health checks, variables from {@code env})
+   * at the addresses {@code rewrite} gives, asked again on every probe: for a staged release, whose
+   * containers get their addresses only once they run. A null from {@code rewrite} means "does not
+   * answer yet".
+   */
+  public static EntryPointWatch watchEntryPoints(
+      PlatformDescriptor descriptor, EnvFile env, UnaryOperator<String> rewrite) {
+    EntryPointPoller.HttpProbe http = new EntryPointPoller.HttpProbe();
+    return new EntryPointWatch(
+        new EntryPointPoller(
+            targets(descriptor, env),
+            t -> {
+              String url = rewrite.apply(t.url().toString());
+              return url != null
+                  && http.answers(
+                      new EntryPointPoller.Target(t.name(), URI.create(url), t.expectStatus()));
+            },
+            java.time.Clock.systemUTC(),
+            d -> Thread.sleep(d.toMillis())));
+  }
+
   /** The descriptor's health checks as entry points; one that cannot be resolved is skipped. */
   private static EntryPointPoller entryPoints(InstalledPlatform installed) {
+    return EntryPointPoller.http(targets(installed.descriptor(), installed.env()));
+  }
+
+  private static List<EntryPointPoller.Target> targets(PlatformDescriptor descriptor, EnvFile env) {
     List<EntryPointPoller.Target> targets = new ArrayList<>();
-    var checks = installed.descriptor().healthChecks();
+    var checks = descriptor.healthChecks();
     for (PlatformDescriptor.HttpExpectation check :
         checks == null ? List.<PlatformDescriptor.HttpExpectation>of() : checks) {
       try {
         targets.add(
             new EntryPointPoller.Target(
                 check.name(),
-                URI.create(installed.env().substitute(check.url())),
+                URI.create(env.substitute(check.url())),
                 check.expectStatus() == null ? 200 : check.expectStatus()));
       } catch (RuntimeException e) {
         log.warn("Entry point {} is not watched for downtime: {}", check.name(), e.getMessage());
       }
     }
-    return EntryPointPoller.http(targets);
+    return targets;
   }
 
   /**
@@ -467,6 +494,17 @@ public class PlatformOperations {
       }
     }
     return logs;
+  }
+
+  /**
+   * How long one compose command takes on the installed platform when it has nothing to do ({@code
+   * ps -q}, read-only): the fixed cost of the compose process that each start stage's {@code up}
+   * pays in the cutover, which the staging run (Docker's API) does not.
+   */
+  public static Duration composeRoundTrip(InstalledPlatform installed) {
+    long begin = System.nanoTime();
+    compose(installed, List.of("ps", "-q"));
+    return Duration.ofNanos(System.nanoTime() - begin);
   }
 
   private static void compose(InstalledPlatform installed, List<String> args) {

@@ -64,7 +64,8 @@ class BackupManifestV2Test {
             "0/1",
             Map.of("db", "0/1", "db2", "0/9"),
             Map.of("ledger", Map.of("entries", 3L)),
-            List.of(new BackupManifest.SkippedVolume("pgdata", "dumped")));
+            List.of(new BackupManifest.SkippedVolume("pgdata", "dumped")),
+            500L);
     assertThat(BackupService.dumpOf(manifest, "files"))
         .hasValueSatisfying(f -> assertThat(f.name()).isEqualTo("databases/files.dump"));
     assertThat(BackupService.dumpOf(manifest, PlatformDescriptor.V1_DATABASE_ID)).isEmpty();

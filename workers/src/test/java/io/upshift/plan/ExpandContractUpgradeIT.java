@@ -193,11 +193,11 @@ class ExpandContractUpgradeIT {
             evidence.at("/rehearsal/databases/0/migrations/0/phases/downtime/applied").toString())
         .isEqualTo("[\"5.1 catch up status\"]");
     System.out.printf(
-        "EXPAND-CONTRACT | rehearsal: pre %.3f s, downtime %.3f s, post %.3f s, estimate %d s%n",
+        "EXPAND-CONTRACT | rehearsal: pre %.3f s, downtime %.3f s, post %.3f s, estimate %.1f s%n",
         evidence.at("/rehearsal/preDeploymentSeconds").asDouble(),
         evidence.at("/rehearsal/migrationSeconds").asDouble(),
         evidence.at("/rehearsal/postDeploymentSeconds").asDouble(),
-        evidence.at("/rehearsal/estimatedDowntimeSeconds").asLong());
+        evidence.at("/rehearsal/estimatedDowntimeSeconds").asDouble());
     assertThat(run.steps())
         .extracting(RunView.Step::jobType)
         .containsSubsequence(

@@ -2,6 +2,7 @@ package io.upshift.plan;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -203,7 +204,7 @@ class PlatformUpgradePreparationIT {
     assertThat(evidence.at("/backup/verified").asBoolean()).isTrue();
     assertThat(evidence.at("/rehearsal/rowCounts").toString())
         .contains("items: 201 restored, 201 live");
-    assertThat(evidence.at("/estimatedDowntimeSeconds").asLong()).isPositive();
+    assertThat(evidence.at("/estimatedDowntimeSeconds").asDouble()).isPositive();
     // 1.1.0 ran staged on the restored copy; the estimate is built from the measured pieces.
     assertThat(evidence.at("/rehearsal/staging/status").asText()).isEqualTo("passed");
     assertThat(evidence.at("/rehearsal/staging/hops/0/services").toString())
@@ -223,11 +224,32 @@ class PlatformUpgradePreparationIT {
     assertThat(estimate.path("stopSeconds").asDouble()).isPositive().isLessThan(20.0);
     assertThat(evidence.at("/rehearsal/staging/hops/0/stopSeconds").asDouble())
         .isEqualTo(estimate.path("stopSeconds").asDouble());
+    // The start counts until the entry point answered (the backend's /health, polled at the
+    // staged address), which is no later than every service's healthcheck passing.
+    assertThat(estimate.path("startBasis").asText()).contains("until the entry points");
+    JsonNode start = estimate.path("startParts");
+    assertThat(start.path("untilAnsweringSeconds").asDouble())
+        .isPositive()
+        .isLessThanOrEqualTo(estimate.path("startUntilHealthySeconds").asDouble())
+        .isEqualTo(evidence.at("/rehearsal/staging/hops/0/startUntilAnsweringSeconds").asDouble());
+    // Plus what the cutover's compose up pays and staging does not: the compose process and
+    // creating the containers.
+    assertThat(start.path("composeSeconds").asDouble()).isPositive();
+    assertThat(estimate.path("startSeconds").asDouble())
+        .isCloseTo(
+            start.path("composeSeconds").asDouble()
+                + start.path("createSeconds").asDouble()
+                + start.path("untilAnsweringSeconds").asDouble(),
+            within(0.01));
+    // The restore point inside the downtime is counted, by the run's backup's duration.
+    assertThat(estimate.path("restorePointSeconds").asDouble()).isPositive();
     assertThat(evidence.at("/estimatedDowntimeSeconds").asDouble())
-        .isGreaterThanOrEqualTo(
+        .isCloseTo(
             estimate.path("stopSeconds").asDouble()
+                + estimate.path("restorePointSeconds").asDouble()
                 + estimate.path("migrationSeconds").asDouble()
-                + estimate.path("startUntilHealthySeconds").asDouble());
+                + estimate.path("startSeconds").asDouble(),
+            within(0.11));
 
     // The evidence matches the files: the backup exists and its checksum is the manifest's.
     Path directory = dataDir.resolve("backups/demo/run-" + id);
