@@ -46,9 +46,15 @@ heap_now() { # MB used by the heap now (no GC), from the open Prometheus endpoin
   curl -fsS "$BASE/actuator/prometheus" | awk '/^jvm_memory_used_bytes\{area="heap"/ {sum += $NF} END {printf "%.0f\n", sum / 1048576}'
 }
 
+echo "prepared the copy (jar extracted, start-up cache trained) in $PREPARE_MS ms"
 say "load before: $(load)"
+started_in() { grep -o 'Started UpshiftApplication in [0-9.]* seconds[^)]*)' "$WORK/service.log" | head -1; }
+# The same start without the start-up cache first, for comparison (a data directory of its own).
+UPSHIFT_AOT=false BENCH_DATA_DIR="$WORK/data-nocache" bench_start_service
+echo "start-up to ready without the start-up cache (UPSHIFT_AOT=false): $STARTUP_MS ms ($(started_in))"
+bench_stop_service
 bench_start_service
-echo "start-up to ready: $STARTUP_MS ms ($(grep -o 'Started UpshiftApplication in [0-9.]* seconds[^)]*)' "$WORK/service.log" | head -1))"
+echo "start-up to ready: $STARTUP_MS ms ($(started_in))"
 echo "heap used after GC, ready: $(heap_used gc) MB (RSS $(rss) MB)"
 
 BODY="{\"runbook\": \"health-check\", \"variables\": {\"checks\": [{\"url\": \"$BASE/actuator/health/liveness\"}]}}"
