@@ -10,6 +10,13 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 public class UpshiftApplication {
 
   public static void main(String[] args) {
-    SpringApplication.run(UpshiftApplication.class, args);
+    try {
+      SpringApplication.run(UpshiftApplication.class, args);
+    } catch (RuntimeException e) {
+      // Spring has logged why. The embedded engine's actor threads are not daemons, so without an
+      // exit the process would stay alive serving nothing, which a supervisor takes for a slow
+      // start instead of a failed one.
+      System.exit(1);
+    }
   }
 }

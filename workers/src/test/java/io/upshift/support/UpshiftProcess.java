@@ -123,7 +123,7 @@ public final class UpshiftProcess implements AutoCloseable {
   }
 
   /** The JDK running this test (the engine needs 21+; the build runs on it). */
-  static String java() {
+  public static String java() {
     return ProcessHandle.current()
         .info()
         .command()
@@ -131,7 +131,7 @@ public final class UpshiftProcess implements AutoCloseable {
   }
 
   /** The repackaged service jar (workers/target/upshift.jar), built by the package phase. */
-  static Path jar() {
+  public static Path jar() {
     if (!Files.isRegularFile(JAR)) {
       throw new IllegalStateException(JAR + " is missing: run the tests with mvn verify");
     }
