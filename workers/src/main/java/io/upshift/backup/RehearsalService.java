@@ -26,7 +26,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,12 +47,6 @@ import org.springframework.stereotype.Service;
  */
 @Service
 public class RehearsalService {
-
-  /**
-   * What the estimate counts for starting a hop's release when the run skipped staging (nothing was
-   * measured then): a guess, said so in the evidence.
-   */
-  static final Duration UNSTAGED_START_ALLOWANCE = Duration.ofSeconds(20);
 
   static final String SCRATCH_LABEL = "io.upshift.rehearsal";
   private static final Logger log = LoggerFactory.getLogger(RehearsalService.class);
@@ -253,16 +246,7 @@ public class RehearsalService {
         PlatformDescriptor before = descriptor;
         String beforeCompose = readInstalledCompose(installed);
         Double previousStagedStop = null;
-        // Each hop takes a restore point inside its downtime: the same databases as the run's
-        // backup (at a faster compression), so that backup's time stands for it.
-        double restorePoint =
-            manifest.durationMillis() == null ? 0 : manifest.durationMillis() / 1000.0;
-        String restorePointBasis =
-            manifest.durationMillis() == null
-                ? "not known (the backup " + manifest.id() + " did not record its duration)"
-                : "the run's backup "
-                    + manifest.id()
-                    + " took this long; the restore point at the stop dumps the same databases";
+        DowntimeEstimate.RestorePoint restorePoint = DowntimeEstimate.RestorePoint.of(manifest);
         // The cutover starts each start stage with a compose process, which staging (Docker's API)
         // does not run: its fixed cost, timed once on the live project with a read-only command.
         Double composeSeconds = null;
@@ -430,13 +414,10 @@ public class RehearsalService {
                                 hop.to() + " has no compose file " + target.compose().file()));
             io.upshift.config.EnvMigration.apply(target, stagedEnv);
             EnvFile hopEnv = new EnvFile(new LinkedHashMap<>(stagedEnv));
-            Double startSeconds = null;
-            Double healthySeconds = null;
-            double createSeconds = 0;
-            boolean entryPointsAnswered = false;
+            Staging.Result staged = null;
             Double stagedStop = null;
             if (stage) {
-              Staging.Result staged =
+              staged =
                   stager.stage(
                       new Staging.Release(
                           hop.to(),
@@ -456,11 +437,6 @@ public class RehearsalService {
                         + staged.failure(),
                     null);
               }
-              healthySeconds = staged.startMillis() / 1000.0;
-              createSeconds = staged.createMillis() / 1000.0;
-              entryPointsAnswered = staged.answeringMillis() != null;
-              startSeconds =
-                  entryPointsAnswered ? staged.answeringMillis() / 1000.0 : healthySeconds;
               stagedStop = staged.stopMillis() == null ? null : staged.stopMillis() / 1000.0;
             }
             double stopBound =
@@ -468,80 +444,25 @@ public class RehearsalService {
                             before, beforeCompose, before.compose().file(), installed.env())
                         .toMillis()
                     / 1000.0;
-            // The measured stop of the release this hop stops (staged by the previous hop), else
-            // of the release it starts (the same services on the next images), else the bound.
             if (runningStop != null) {
               previousStagedStop = runningStop;
             }
-            Double measuredStop = previousStagedStop != null ? previousStagedStop : stagedStop;
-            double stopSeconds = measuredStop != null ? measuredStop : stopBound;
-            Map<String, Object> estimate = new LinkedHashMap<>();
-            estimate.put("hop", hop.to());
-            estimate.put("stopSeconds", stopSeconds);
-            estimate.put(
-                "stopBasis",
-                previousStagedStop != null
-                    ? "measured: the staged " + hop.from() + " stopped as the cutover stops it"
-                    : stagedStop != null
-                        ? "measured: the staged "
-                            + hop.to()
-                            + " stopped as the cutover stops it (the same services as the"
-                            + " running release, on the next release's images)"
-                        : "the stop plan's grace periods (longest per stop-order group, groups in"
-                            + " turn): the most a stop takes, when services ignore SIGTERM");
-            estimate.put("stopBoundSeconds", stopBound);
-            estimate.put("restorePointSeconds", restorePoint);
-            estimate.put("restorePointBasis", restorePointBasis);
-            estimate.put("migrationSeconds", hopSeconds);
-            int stages = PlatformOperations.startStages(target).size();
-            double composeCost = composeSeconds == null ? 0 : composeSeconds * stages;
-            double start =
-                startSeconds == null
-                    ? UNSTAGED_START_ALLOWANCE.toSeconds()
-                    : Math.round((composeCost + createSeconds + startSeconds) * 1000) / 1000.0;
-            estimate.put("startSeconds", start);
-            if (startSeconds != null) {
-              Map<String, Object> parts = new LinkedHashMap<>();
-              parts.put("composeSeconds", composeCost);
-              parts.put("createSeconds", createSeconds);
-              parts.put(
-                  entryPointsAnswered ? "untilAnsweringSeconds" : "untilStartedSeconds",
-                  startSeconds);
-              estimate.put("startParts", parts);
-            }
-            estimate.put(
-                "startUntilHealthySeconds", healthySeconds == null ? start : healthySeconds);
-            estimate.put(
-                "startBasis",
-                startSeconds == null
-                    ? "not measured (staging skipped): a guess"
-                    : (entryPointsAnswered
-                            ? "measured in staging on the copy: until the entry points (health"
-                                + " checks) answered, polled every 100 ms, as the cutover counts"
-                                + " downtime"
-                            : "measured in staging on the copy: until every service was started"
-                                + " by its rule (no entry point answered to time)")
-                        + "; plus creating the containers and "
-                        + stages
-                        + " compose process(es) of "
-                        + (composeSeconds == null ? "unknown cost" : composeSeconds + " s")
-                        + ", which the cutover's start pays");
-            estimate.put(
-                "estimatedDowntimeSeconds",
-                Math.round((stopSeconds + restorePoint + hopSeconds + start) * 10) / 10.0);
-            estimates.add(estimate);
+            estimates.add(
+                DowntimeEstimate.hop(
+                    hop.to(),
+                    DowntimeEstimate.Stop.of(
+                        hop.from(), hop.to(), previousStagedStop, stagedStop, stopBound),
+                    restorePoint,
+                    hopSeconds,
+                    staged,
+                    composeSeconds,
+                    PlatformOperations.startStages(target).size()));
             previousStagedStop = stagedStop;
             before = target;
             beforeCompose = composeText;
           }
         }
-        double estimate =
-            Math.round(
-                    estimates.stream()
-                            .mapToDouble(e -> (Double) e.get("estimatedDowntimeSeconds"))
-                            .sum()
-                        * 10)
-                / 10.0;
+        double estimate = DowntimeEstimate.total(estimates);
         Map<String, Object> stagingEvidence = new LinkedHashMap<>();
         stagingEvidence.put("status", stage ? "passed" : "skipped");
         if (!stage) {
