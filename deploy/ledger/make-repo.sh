@@ -56,12 +56,13 @@ unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OB
 export GIT_AUTHOR_NAME="$NAME" GIT_AUTHOR_EMAIL="$EMAIL" GIT_COMMITTER_NAME="$NAME" GIT_COMMITTER_EMAIL="$EMAIL"
 export TZ=UTC LC_ALL=C
 
-if [ -e "$TARGET" ] && [ ! -f "$TARGET/HEAD" ]; then
-  die "$TARGET exists but is not a bare git repository"
-fi
 mkdir -p "$(dirname "$TARGET")"
 exec 9>"$TARGET.lock"
 flock -w 120 9 || die "another make-repo.sh is updating $TARGET"
+# Checked under the lock: another run may be creating it right now.
+if [ -e "$TARGET" ] && [ ! -f "$TARGET/HEAD" ]; then
+  die "$TARGET exists but is not a bare git repository"
+fi
 if [ ! -f "$TARGET/HEAD" ]; then
   log "creating bare repository $TARGET"
   git init -q --bare "$TARGET"

@@ -144,8 +144,13 @@ final class ScratchPostgres implements AutoCloseable {
                     .map(ProcessHandle::isAlive)
                     .orElse(false);
         if (!alive) {
-          docker.removeContainerCmd(c.getId()).withForce(true).withRemoveVolumes(true).exec();
-          removed++;
+          try {
+            docker.removeContainerCmd(c.getId()).withForce(true).withRemoveVolumes(true).exec();
+            removed++;
+          } catch (com.github.dockerjava.api.exception.NotFoundException
+              | com.github.dockerjava.api.exception.ConflictException e) {
+            // Another process's sweep removed it first (or is removing it now).
+          }
         }
       }
       return removed;

@@ -100,9 +100,7 @@ class PlatformUpgradeIT {
     Path bare = DemoPlatform.repository();
     Path scratch = Files.createTempDirectory("upshift-upgrade-it");
     releases = ReleaseRepository.open(bare.toUri().toString(), scratch.resolve("mirror.git"));
-    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-      deadRegistryPort = socket.getLocalPort();
-    }
+    deadRegistryPort = io.upshift.support.FreePorts.next(); // nothing listens there
     for (String name : PLATFORMS) {
       Deployment platform =
           new Deployment(releases, name, scratch.resolve(name))

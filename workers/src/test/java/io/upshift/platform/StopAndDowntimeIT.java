@@ -6,7 +6,6 @@ import com.github.dockerjava.api.DockerClient;
 import io.upshift.compose.ComposeCli;
 import io.upshift.compose.DockerClients;
 import io.upshift.support.DemoPlatform;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,10 +38,7 @@ class StopAndDowntimeIT {
     project = DemoPlatform.project("downtime");
     work = dir.resolve("work");
     Files.createDirectories(work);
-    int port;
-    try (ServerSocket free = new ServerSocket(0)) {
-      port = free.getLocalPort();
-    }
+    int port = io.upshift.support.FreePorts.next();
     Files.writeString(work.resolve(".env"), "API_PORT=" + port + "\n");
     Files.writeString(
         work.resolve("docker-compose.yml"),

@@ -308,9 +308,7 @@ class ResumeAfterKillIT {
   }
 
   private static int freePort() throws java.io.IOException {
-    try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
+    return io.upshift.support.FreePorts.next();
   }
 
   private static TestRestTemplate operator() {

@@ -1,6 +1,8 @@
 package io.upshift.support;
 
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
 import io.upshift.compose.DockerClients;
 import java.io.IOException;
@@ -70,21 +72,36 @@ public final class DemoPlatform {
    */
   public static void removeLeftovers() {
     DockerClient docker = DockerClients.local();
+    // Another test JVM of the same build sweeps too: what it removed first is gone, not a failure.
     for (Container c : docker.listContainersCmd().withShowAll(true).exec()) {
       String project =
           c.getLabels() == null ? null : c.getLabels().get("com.docker.compose.project");
       if (orphaned(project)) {
-        docker.removeContainerCmd(c.getId()).withForce(true).withRemoveVolumes(true).exec();
+        gone(
+            () ->
+                docker
+                    .removeContainerCmd(c.getId())
+                    .withForce(true)
+                    .withRemoveVolumes(true)
+                    .exec());
       }
     }
     docker.listVolumesCmd().exec().getVolumes().stream()
         .filter(v -> orphaned(v.getName()))
-        .forEach(v -> docker.removeVolumeCmd(v.getName()).exec());
+        .forEach(v -> gone(() -> docker.removeVolumeCmd(v.getName()).exec()));
     // Networks too: each holds one of Docker's ~30 default address pools, and once they are used
     // up no compose project (and no rehearsal) can create a network on this machine.
     docker.listNetworksCmd().exec().stream()
         .filter(n -> orphaned(n.getName()))
-        .forEach(n -> docker.removeNetworkCmd(n.getId()).exec());
+        .forEach(n -> gone(() -> docker.removeNetworkCmd(n.getId()).exec()));
+  }
+
+  private static void gone(Runnable removal) {
+    try {
+      removal.run();
+    } catch (NotFoundException | ConflictException e) {
+      // removed (or being removed) by the other sweep
+    }
   }
 
   static void run(List<String> command, int minutes) {

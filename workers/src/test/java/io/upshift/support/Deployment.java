@@ -9,8 +9,6 @@ import io.upshift.platform.PlatformDescriptor;
 import io.upshift.platform.Release;
 import io.upshift.platform.ReleaseRepository;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -236,9 +234,7 @@ public final class Deployment implements AutoCloseable {
   }
 
   private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
+    return FreePorts.next();
   }
 
   @Override

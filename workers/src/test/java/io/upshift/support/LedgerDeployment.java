@@ -8,8 +8,6 @@ import io.upshift.compose.DockerClients;
 import io.upshift.migration.FlywayMigrator;
 import io.upshift.platform.EnvFile;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -222,9 +220,7 @@ public final class LedgerDeployment implements AutoCloseable {
   }
 
   private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
+    return FreePorts.next();
   }
 
   @Override
