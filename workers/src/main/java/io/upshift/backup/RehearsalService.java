@@ -227,9 +227,9 @@ public class RehearsalService {
         }
 
         List<String> applied = new ArrayList<>();
-        double seconds = 0;
-        double preSeconds = 0;
-        double postSeconds = 0;
+        long millis = 0;
+        long preMillis = 0;
+        long postMillis = 0;
         List<Map<String, Object>> stagedHops = new ArrayList<>();
         List<Map<String, Object>> estimates = new ArrayList<>();
         Map<String, Long> copyCounts = new LinkedHashMap<>();
@@ -265,7 +265,7 @@ public class RehearsalService {
           for (UpgradePlan.PlannedHop hop : plan.hops()) {
             Release release = plannedRelease(repository, hop);
             PlatformDescriptor target = hopDescriptor(repository, release, descriptor);
-            double hopSeconds = 0;
+            long hopMillis = 0;
             // Expand migrations run while the running release still serves: on the copy, run them
             // first, then prove that release still passes its own checks on the expanded schema.
             Map<String, DatabaseMigrator.Phased> expanded = new LinkedHashMap<>();
@@ -375,10 +375,10 @@ public class RehearsalService {
               // The cutover's order: expand before the stop, the rest of the downtime, contract
               // after the start; only the downtime's share counts towards the estimate.
               DatabaseMigrator.Outcome outcome = phased.combined();
-              seconds += outcome.millis() / 1000.0;
-              preSeconds += phased.pre().millis() / 1000.0;
-              postSeconds += phased.post().millis() / 1000.0;
-              hopSeconds += outcome.millis() / 1000.0;
+              millis += outcome.millis();
+              preMillis += phased.pre().millis();
+              postMillis += phased.post().millis();
+              hopMillis += outcome.millis();
               String line =
                   outcome.tool().equals("flyway")
                       ? (outcome.applied().isEmpty()
@@ -453,7 +453,7 @@ public class RehearsalService {
                     DowntimeEstimate.Stop.of(
                         hop.from(), hop.to(), previousStagedStop, stagedStop, stopBound),
                     restorePoint,
-                    hopSeconds,
+                    hopMillis / 1000.0,
                     staged,
                     composeSeconds,
                     PlatformOperations.startStages(target).size()));
@@ -480,19 +480,19 @@ public class RehearsalService {
             platform,
             databases.size(),
             counts.size(),
-            seconds,
+            millis / 1000.0,
             estimate);
         return new Rehearsal(
             counts,
             applied,
-            seconds,
+            millis / 1000.0,
             estimate,
             written,
             evidence,
             stagingEvidence,
             estimates,
-            preSeconds,
-            postSeconds);
+            preMillis / 1000.0,
+            postMillis / 1000.0);
       } finally {
         servers.values().forEach(ScratchServer::close);
         ScratchServer.removeAll(docker, runId, List.of(SCRATCH_LABEL));
