@@ -162,7 +162,10 @@ class ConsoleBrowserIT {
     Page approver = signIn(TestUsers.APPROVER);
     Locator task = awaitTask(approver, runId, "Approve maintenance window");
     assertThat(task.locator(".plan-path").textContent()).contains("1.0.0").contains("1.1.0");
-    assertThat(task.locator(".downtime").textContent()).matches("(?s)\\s*\\d+\\s*s.*");
+    // To a tenth of a second, then each hop's parts.
+    assertThat(task.locator(".downtime").textContent())
+        .matches("(?s)\\s*\\d+(\\.\\d)?\\s*s \\(rehearsed\\).*")
+        .contains("restore point", "+ start");
     assertThat(task.locator(".backup").textContent())
         .containsPattern("\\d+(\\.\\d)? (B|KiB|MiB)")
         .contains("SHA-256");
