@@ -46,8 +46,12 @@ final class EntryPointPoller {
 
   /** A poller of real HTTP endpoints on the system clock. */
   static EntryPointPoller http(List<Target> targets) {
-    return new EntryPointPoller(
-        targets, new HttpProbe(), Clock.systemUTC(), d -> Thread.sleep(d.toMillis()));
+    return onSystemClock(targets, new HttpProbe());
+  }
+
+  /** A poller with its own probe on the system clock. */
+  static EntryPointPoller onSystemClock(List<Target> targets, Probe probe) {
+    return new EntryPointPoller(targets, probe, Clock.systemUTC(), d -> Thread.sleep(d.toMillis()));
   }
 
   boolean hasTargets() {

@@ -280,16 +280,14 @@ public class PlatformOperations {
       PlatformDescriptor descriptor, EnvFile env, UnaryOperator<String> rewrite) {
     EntryPointPoller.HttpProbe http = new EntryPointPoller.HttpProbe();
     return new EntryPointWatch(
-        new EntryPointPoller(
+        EntryPointPoller.onSystemClock(
             targets(descriptor, env),
             t -> {
               String url = rewrite.apply(t.url().toString());
               return url != null
                   && http.answers(
                       new EntryPointPoller.Target(t.name(), URI.create(url), t.expectStatus()));
-            },
-            java.time.Clock.systemUTC(),
-            d -> Thread.sleep(d.toMillis())));
+            }));
   }
 
   /** The descriptor's health checks as entry points; one that cannot be resolved is skipped. */

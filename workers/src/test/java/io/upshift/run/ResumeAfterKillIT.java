@@ -301,14 +301,12 @@ class ResumeAfterKillIT {
   private static void freshPorts(Deployment platform) throws Exception {
     Path envFile = platform.directory.resolve(".env");
     String text = Files.readString(envFile);
-    text = text.replaceAll("(?m)^DB_PORT=.*$", "DB_PORT=" + freePort());
-    text = text.replaceAll("(?m)^BACKEND_PORT=.*$", "BACKEND_PORT=" + freePort());
+    text = text.replaceAll("(?m)^DB_PORT=.*$", "DB_PORT=" + io.upshift.support.FreePorts.next());
+    text =
+        text.replaceAll(
+            "(?m)^BACKEND_PORT=.*$", "BACKEND_PORT=" + io.upshift.support.FreePorts.next());
     Files.writeString(envFile, text);
     platform.checkout("1.0.0");
-  }
-
-  private static int freePort() throws java.io.IOException {
-    return io.upshift.support.FreePorts.next();
   }
 
   private static TestRestTemplate operator() {

@@ -75,8 +75,8 @@ public final class Deployment implements AutoCloseable {
     Path envFile = directory.resolve(".env");
     if (!Files.exists(envFile)) {
       String text = Files.readString(directory.resolve(".env.example"));
-      text = text.replaceAll("(?m)^DB_PORT=.*$", "DB_PORT=" + freePort());
-      text = text.replaceAll("(?m)^BACKEND_PORT=.*$", "BACKEND_PORT=" + freePort());
+      text = text.replaceAll("(?m)^DB_PORT=.*$", "DB_PORT=" + FreePorts.next());
+      text = text.replaceAll("(?m)^BACKEND_PORT=.*$", "BACKEND_PORT=" + FreePorts.next());
       Files.writeString(envFile, text);
     }
     env = EnvFile.read(envFile);
@@ -231,10 +231,6 @@ public final class Deployment implements AutoCloseable {
       throw new IllegalArgumentException("not a plain table name: " + identifier);
     }
     return "\"" + identifier + "\"";
-  }
-
-  private static int freePort() throws IOException {
-    return FreePorts.next();
   }
 
   @Override

@@ -88,7 +88,8 @@ public final class LedgerDeployment implements AutoCloseable {
     Path envFile = directory.resolve(".env");
     if (!Files.exists(envFile)) {
       String text = Files.readString(directory.resolve(".env.example"));
-      Files.writeString(envFile, text.replaceAll("(?m)^API_PORT=.*$", "API_PORT=" + freePort()));
+      Files.writeString(
+          envFile, text.replaceAll("(?m)^API_PORT=.*$", "API_PORT=" + FreePorts.next()));
     }
     env = EnvFile.read(envFile);
     return this;
@@ -217,10 +218,6 @@ public final class LedgerDeployment implements AutoCloseable {
       }
     }
     return names;
-  }
-
-  private static int freePort() throws IOException {
-    return FreePorts.next();
   }
 
   @Override

@@ -62,7 +62,7 @@ public final class UpshiftProcess implements AutoCloseable {
       throw new IllegalStateException(JAR + " is missing: run the package phase first");
     }
     Files.createDirectories(data);
-    httpPort = freePort();
+    httpPort = FreePorts.next();
     List<String> command = new ArrayList<>();
     command.add(java());
     command.add("-Xmx768m");
@@ -71,7 +71,7 @@ public final class UpshiftProcess implements AutoCloseable {
     Map<String, String> all = new LinkedHashMap<>();
     all.put("server.port", String.valueOf(httpPort));
     all.put("server.address", "127.0.0.1");
-    all.put("upshift.engine.port", String.valueOf(freePort()));
+    all.put("upshift.engine.port", String.valueOf(FreePorts.next()));
     all.put("upshift.data-dir", data.toString());
     all.put("spring.datasource.url", jdbcUrl());
     all.put("spring.profiles.active", "test-users");
@@ -181,10 +181,6 @@ public final class UpshiftProcess implements AutoCloseable {
     } catch (IOException e) {
       return "no log at " + log;
     }
-  }
-
-  private static int freePort() throws IOException {
-    return FreePorts.next();
   }
 
   /** Stops the process if it runs (gracefully, then forcibly). */
